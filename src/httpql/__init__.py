@@ -1,0 +1,58 @@
+"""httpql: SQL for REST APIs, starting with Cloudflare Realtime Kit.
+
+    >>> import httpql
+    >>> with httpql.connect(emulator=True) as conn:
+    ...     conn.execute("SHOW METHODS IN cloudflare.realtime_kit.livestreams")
+
+Names are imported on first use, so ``import httpql`` stays cheap for the command line.
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    ApiError,
+    DatabaseError,
+    DataError,
+    Error,
+    InterfaceError,
+    ManifestError,
+    NotSupportedError,
+    OperationalError,
+    OutcomeUnknownError,
+    ParseError,
+    ProgrammingError,
+    Warning,
+)
+
+__version__ = "0.1.0"
+
+# PEP 249 module globals
+apilevel = "2.0"
+threadsafety = 1  # threads may share the module, not connections
+paramstyle = "qmark"
+
+__all__ = [
+    "connect", "Connection", "Cursor", "Result", "__version__", "apilevel", "threadsafety",
+    "paramstyle", "Warning", "Error", "InterfaceError", "ManifestError", "DatabaseError",
+    "ProgrammingError", "ParseError", "DataError", "NotSupportedError", "OperationalError",
+    "OutcomeUnknownError", "ApiError",
+]
+
+
+def connect(**options):
+    """Open a :class:`Connection` (see its docstring for the options)."""
+    from .connection import Connection
+
+    return Connection(**options)
+
+
+def __getattr__(name: str):
+    if name in ("Connection", "Result"):
+        from . import connection
+
+        return getattr(connection, name)
+    if name == "Cursor":
+        from .dbapi import Cursor
+
+        return Cursor
+    raise AttributeError(f"module 'httpql' has no attribute {name!r}")

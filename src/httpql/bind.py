@@ -1,0 +1,129 @@
+"""Check and convert SQL values to the JSON types a manifest parameter declares.
+
+stackql templates quote every value ('{{ per_page }}'), so at the top level a quoted integer,
+number or boolean is accepted and converted; inside JSON objects types must be exact.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+from .errors import DataError
+from .manifest.model import Param
+
+MAX_VALUE_CHARS = 100_000
+_TEMPLATE = re.compile(r"\{\{\s*[\w.]*\s*\}\}")
+_INT = re.compile(r"^[+-]?\d+$")
+_JSON_TYPE = {bool: "boolean", int: "integer", float: "number", str: "string", dict: "object",
+              list: "array", type(None): "null"}
+
+
+def describe(value) -> str:
+    kind = _JSON_TYPE.get(type(value), type(value).__name__)
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{kind} {text}"
+
+
+def bind(param: Param, value, where: str, top: bool = True):
+    """The JSON value to send for ``param``; raises DataError naming ``where`` (e.g. a column)."""
+    if isinstance(value, str):
+        if len(value) > MAX_VALUE_CHARS:
+            raise DataError(f"{where} is {len(value):,} characters long; the limit is "
+                            f"{MAX_VALUE_CHARS:,}")
+        if _TEMPLATE.search(value):
+            raise DataError(f"{where} still holds the template placeholder {value!r}: replace it "
+                            "with a value")
+    if value is None:
+        if param.nullable and param.location != "path":
+            return None
+        raise DataError(f"{where} cannot be NULL: give a {param.type}")
+    kind = param.type
+    if kind == "string":
+        return _string(param, value, where)
+    if kind == "integer":
+        if top and isinstance(value, str) and _INT.match(value.strip()):
+            value = int(value)
+        if isinstance(value, float) and value.is_integer() and not top:
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise DataError(f"{where} must be an integer, got {describe(value)}")
+        return value
+    if kind == "number":
+        if top and isinstance(value, str):
+            try:
+                value = float(value) if not _INT.match(value.strip()) else int(value)
+            except ValueError:
+                pass
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise DataError(f"{where} must be a number, got {describe(value)}")
+        return value
+    if kind == "boolean":
+        if top and isinstance(value, str) and value.lower() in ("true", "false"):
+            value = value.lower() == "true"
+        if not isinstance(value, bool):
+            raise DataError(f"{where} must be TRUE or FALSE, got {describe(value)}")
+        return value
+    if kind in ("object", "array"):
+        return _json(param, value, where)
+    raise DataError(f"{where} has unsupported type {kind!r} in its manifest")
+
+
+def _string(param: Param, value, where: str) -> str:
+    if not isinstance(value, str):
+        hint = f" (quote it: '{value}')" if isinstance(value, (int, float)) else ""
+        raise DataError(f"{where} must be a string, got {describe(value)}{hint}")
+    if param.location == "path" and value == "":
+        raise DataError(f"{where} cannot be empty")
+    if param.max_length is not None and len(value) > param.max_length:
+        raise DataError(f"{where} is {len(value)} characters long; at most {param.max_length} "
+                        "are allowed")
+    if param.format == "uuid" and not _is_uuid(value):
+        raise DataError(f"{where} must be a UUID like '123e4567-e89b-12d3-a456-426614174000', "
+                        f"got {value!r}")
+    if param.pattern is not None and not param.pattern.search(value):
+        raise DataError(f"{where} must match the pattern {param.pattern.pattern}, got {value!r}")
+    if param.enum and value not in param.enum:
+        raise DataError(f"{where} must be one of {', '.join(map(str, param.enum))}, got {value!r}")
+    return value
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return len(value) == 36 and str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
+
+
+def _json(param: Param, value, where: str):
+    want = dict if param.type == "object" else list
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as e:
+            raise DataError(f"{where} is not valid JSON: {e.msg} at line {e.lineno} column "
+                            f"{e.colno}; expected a JSON {param.type} like "
+                            f"{_example(param)}") from None
+    if not isinstance(value, want):
+        raise DataError(f"{where} must be a JSON {param.type} like {_example(param)}, got "
+                        f"{describe(value)}")
+    if want is dict and param.properties is not None:
+        out = {}
+        for key, item in value.items():
+            prop = param.properties.get(key)
+            if prop is None:
+                raise DataError(f"{where} has unknown key {key!r}; valid keys: "
+                                f"{', '.join(param.properties)}")
+            out[key] = bind(prop, item, f"{where}.{key}", top=False)
+        return out
+    return value
+
+
+def _example(param: Param) -> str:
+    if param.type == "object" and param.properties:
+        sample = {k: (720 if p.type == "integer" else "...") for k, p in param.properties.items()}
+        return "'" + json.dumps(sample) + "'"
+    return "'{...}'" if param.type == "object" else "'[...]'"

@@ -1,0 +1,1 @@
+"""The command line: ``httpql exec``, ``httpql shell``, ``httpql emulator``."""

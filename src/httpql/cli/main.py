@@ -1,0 +1,179 @@
+"""The ``httpql`` command: a thin click layer over httpql.connect().
+
+Data goes to stdout, diagnostics to stderr. Exit codes: 0 ok, 1 statement or API error,
+2 usage error. No error ever ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import Error
+from ..output import FORMATS
+
+EXIT_ERROR = 1
+
+
+def connection_options(f):
+    """Options shared by exec and shell: how to reach the API and how to print."""
+    options = [
+        click.option("-o", "--output", type=click.Choice(FORMATS), default=None,
+                     help="Output format (default: table on a terminal, json otherwise)."),
+        click.option("--emulator", is_flag=True,
+                     help="Run against a local Realtime Kit emulator started in-process (no "
+                          "account or token needed)."),
+        click.option("--dry-run", is_flag=True,
+                     help="Print the HTTP requests that would be sent (token masked); send nothing."),
+        click.option("--base-url", metavar="URL",
+                     help="Send requests here instead of the provider's base URL (https, or http "
+                          "on loopback). Default: $CLOUDFLARE_BASE_URL or the manifest's."),
+        click.option("--timeout", type=click.FloatRange(min=0.001), default=45.0, show_default=True,
+                     help="Seconds to wait for each answer."),
+        click.option("--connect-timeout", type=click.FloatRange(min=0.001), default=None,
+                     help="Seconds to wait for a connection (default: min(timeout, 10))."),
+        click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
+                     help="Retries after the first attempt, where a retry is safe."),
+        click.option("--retry-max-wait", type=click.FloatRange(min=0), default=20.0,
+                     show_default=True, help="Longest single wait between attempts, in seconds."),
+        click.option("--retry-budget", type=click.FloatRange(min=0), default=60.0,
+                     show_default=True, help="Most seconds spent waiting between attempts of one "
+                                             "request."),
+        click.option("--max-response-bytes", type=click.IntRange(min=1), default=10 * 1024 * 1024,
+                     show_default=True, help="Refuse responses larger than this."),
+        click.option("--provider-path", "provider_paths", multiple=True,
+                     type=click.Path(file_okay=False),
+                     help="Also load manifests from this folder (repeatable)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def open_connection(opts: dict):
+    from ..connection import Connection
+    from ..manifest import default_paths
+
+    paths = None
+    if opts["provider_paths"]:
+        paths = default_paths() + list(opts["provider_paths"])
+    return Connection(
+        base_url=opts["base_url"], timeout=opts["timeout"],
+        connect_timeout=opts["connect_timeout"], retries=opts["retries"],
+        retry_max_wait=opts["retry_max_wait"], retry_budget=opts["retry_budget"],
+        max_response_bytes=opts["max_response_bytes"], provider_paths=paths,
+        dry_run=opts["dry_run"], emulator=opts["emulator"])
+
+
+def report(error: Exception) -> None:
+    click.echo(f"error: {error}", err=True)
+
+
+def guarded(f):
+    """No traceback ever reaches the user: library errors exit 1 with their message."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except Error as e:
+            report(e)
+            sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except OSError as e:
+            report(e)
+            sys.exit(EXIT_ERROR)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="httpql")
+def cli() -> None:
+    """SQL for REST APIs: drive Cloudflare Realtime Kit with SELECT, INSERT and EXEC."""
+
+
+@cli.command("exec")
+@click.argument("sql", required=False)
+@click.option("-f", "--file", "file", type=click.File("r", encoding="utf-8"),
+              help="Read the statements from FILE ('-' for stdin).")
+@click.option("--continue-on-error", is_flag=True,
+              help="Run the remaining statements after one fails (exit 1 at the end).")
+@connection_options
+@guarded
+def exec_command(sql, file, continue_on_error, **opts):
+    """Run SQL statements (';'-separated) and print their results."""
+    if (sql is None) == (file is None):
+        raise click.UsageError("give the statements either as an argument or with -f FILE")
+    text = sql if sql is not None else file.read()
+    fmt = opts["output"] or ("table" if sys.stdout.isatty() else "json")
+    failed = []
+
+    def on_error(e):
+        failed.append(e)
+        _print_partial(e, fmt)
+        report(e)
+
+    with open_connection(opts) as conn:
+        try:
+            for result in conn.run(text, continue_on_error=continue_on_error, on_error=on_error):
+                print_result(result, fmt)
+        except Error as e:
+            _print_partial(e, fmt)
+            raise
+    if failed:
+        sys.exit(EXIT_ERROR)
+
+
+def _print_partial(e: Error, fmt: str) -> None:
+    partial = getattr(e, "partial", None)
+    if partial is not None and partial.rows:
+        print_result(partial, fmt)
+
+
+def print_result(result, fmt: str) -> None:
+    from ..output import render
+
+    if result.dry_run:
+        click.echo(result.message)
+    elif result.message is not None and not result.columns:
+        click.echo(result.message, err=True)
+    else:
+        click.echo(render(fmt, result.columns, result.rows), nl=False)
+
+
+@cli.command("shell")
+@connection_options
+@guarded
+def shell_command(**opts):
+    """An interactive SQL shell; a statement runs when it ends with ';'."""
+    from .shell import run_shell
+
+    fmt = opts["output"] or "table"
+    with open_connection(opts) as conn:
+        run_shell(conn, fmt)
+
+
+@cli.command("emulator")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True)
+@click.option("--fault", "faults", multiple=True, metavar="SPEC",
+              help="Inject a fault, e.g. 503, 503x2, 429x3, drop, delay=2.5, html (repeatable).")
+@guarded
+def emulator_command(host, port, faults):
+    """Run the local Realtime Kit emulator until interrupted."""
+    from ..emulator import serve
+
+    try:
+        serve(host=host, port=port, faults=list(faults))
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--fault") from None
+
+
+def main() -> None:
+    cli(prog_name="httpql")

@@ -1,0 +1,226 @@
+"""The one place the stages meet: parse -> plan -> send -> project.
+
+The CLI, the shell and the DB-API cursor all run statements through a Connection, and only render
+what it yields. httpx is imported on the first request, so SHOW and DESCRIBE never load it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from . import meta
+from .errors import Error, InterfaceError, NotSupportedError, OperationalError
+from .manifest import load_registry
+from .plan import Plan, Planner, Request
+from .sql import statements as st
+from .sql.parse import parse_script
+
+DEFAULT_TIMEOUT = 45.0
+
+
+@dataclass
+class Result:
+    """What one statement produced: rows, or a status message."""
+
+    statement: st.Statement
+    columns: list[str] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)
+    message: str | None = None
+    statuses: list[int] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+    dry_run: bool = False
+
+
+class Connection:
+    def __init__(self, *, token: str | None = None, base_url: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, connect_timeout: float | None = None,
+                 retries: int | None = None, retry_max_wait: float | None = None,
+                 retry_budget: float | None = None, max_response_bytes: int | None = None,
+                 provider_paths: list | None = None, dry_run: bool = False,
+                 transport=None, emulator: bool = False) -> None:
+        from .http.secret import Secret
+
+        self._emulator = None
+        if emulator:
+            from .emulator import Emulator
+
+            self._emulator = Emulator().start()
+            base_url, token = self._emulator.base_url, self._emulator.token
+        self.registry = load_registry(provider_paths)
+        overrides = {}
+        if base_url:
+            overrides = {pid: base_url for pid in self.registry.providers}
+        self.planner = Planner(self.registry, overrides)
+        self._token = Secret(token) if token else None
+        self.dry_run = dry_run
+        self._http_options = dict(timeout=timeout, connect_timeout=connect_timeout, retries=retries,
+                                  retry_max_wait=retry_max_wait, retry_budget=retry_budget,
+                                  max_response_bytes=max_response_bytes, transport=transport)
+        self._http = None
+        self.closed = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<httpql.Connection {state} providers={list(self.registry.providers)}>"
+
+    # --- context manager / DB-API ---------------------------------------------------------------
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+        if self._emulator is not None:
+            self._emulator.stop()
+            self._emulator = None
+        self.closed = True
+
+    def commit(self) -> None:
+        """Every request takes effect when sent; there is nothing to commit."""
+
+    def rollback(self) -> None:
+        raise NotSupportedError("REST requests cannot be rolled back")
+
+    def cursor(self):
+        from .dbapi import Cursor
+
+        return Cursor(self)
+
+    @property
+    def emulator(self):
+        """The in-process emulator started by ``connect(emulator=True)``, if any."""
+        return self._emulator
+
+    # --- running --------------------------------------------------------------------------------
+
+    def execute(self, sql: str) -> list[dict]:
+        """Run every statement of ``sql``; return the rows of the last one."""
+        result = None
+        for result in self.run(sql):
+            pass
+        return result.rows if result is not None else []
+
+    def run(self, sql: str, continue_on_error: bool = False,
+            on_error=None) -> Iterator[Result]:
+        """Yield one Result per statement. Every statement is parsed before any is run."""
+        self._check_open()
+        for stmt in parse_script(sql):
+            try:
+                yield self.run_statement(stmt)
+            except Error as e:
+                if not continue_on_error:
+                    raise
+                if on_error is not None:
+                    on_error(e)
+
+    def run_statement(self, stmt: st.Statement) -> Result:
+        self._check_open()
+        if isinstance(stmt, st.Show):
+            cols, rows = meta.show(self.registry, stmt)
+            return Result(stmt, cols, rows)
+        if isinstance(stmt, st.Describe):
+            cols, rows = meta.describe(self.registry, stmt)
+            return Result(stmt, cols, rows)
+        plan = self.planner.plan(stmt)
+        if self.dry_run:
+            return Result(stmt, message="\n\n".join(r.describe() for r in plan.requests),
+                          requests=list(plan.requests), dry_run=True)
+        return self._send(plan)
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise InterfaceError("the connection is closed")
+
+    def _client(self):
+        if self._http is None:
+            from .http import HttpClient, RetryPolicy
+
+            o = self._http_options
+            policy = RetryPolicy()
+            changes = {k: v for k, v in (("max_attempts", o["retries"] + 1 if o["retries"] is not None
+                                          else None),
+                                         ("max_delay", o["retry_max_wait"]),
+                                         ("max_total", o["retry_budget"])) if v is not None}
+            if changes:
+                from dataclasses import replace
+
+                policy = replace(policy, **changes)
+            kwargs = {}
+            if o["max_response_bytes"] is not None:
+                kwargs["max_response_bytes"] = o["max_response_bytes"]
+            self._http = HttpClient(timeout=o["timeout"], connect_timeout=o["connect_timeout"],
+                                    retry=policy, transport=o["transport"], **kwargs)
+        return self._http
+
+    def _token_for(self, req: Request):
+        if req.auth != "bearer":
+            return None
+        if self._token is not None:
+            return self._token
+        from .http.secret import Secret
+
+        value = os.environ.get(req.credentials_env or "")
+        if not value:
+            raise OperationalError(
+                f"no API token: set {req.credentials_env} to an API token for {req.resource} "
+                "(for Cloudflare Realtime Kit, a token with the Realtime Admin permission), or "
+                "run against the local emulator with --emulator / connect(emulator=True)")
+        return Secret(value)
+
+    def _send(self, plan: Plan) -> Result:
+        from .project import extract, project
+
+        client = self._client()
+        result = Result(plan.statement)
+        total = len(plan.requests)
+        for i, req in enumerate(plan.requests, 1):
+            try:
+                response = client.send(req, self._token_for(req))
+            except Error as e:
+                e.statement = plan.statement.text
+                if total > 1:
+                    sent = f"rows 1-{i - 1} were sent and succeeded" if i > 1 else "nothing was sent"
+                    e.message = f"row {i} of {total}: {e.message} ({sent}; later rows were not sent)"
+                    e.args = (e.message,)
+                e.partial = result if i > 1 else None
+                raise
+            result.statuses.append(response.status)
+            if plan.read:
+                for item in extract(response.body, plan.object_key):
+                    result.rows.append(project(item, plan.columns))
+            elif plan.returning is not None:
+                result.rows.append(project(response.body, plan.returning))
+        if plan.read or plan.returning is not None:
+            result.columns = _columns(plan.returning or plan.columns, result.rows)
+        else:
+            codes = ", ".join(str(s) for s in sorted(set(result.statuses)))
+            what = ("The operation was" if total == 1 else f"{total} operations were")
+            result.message = f"{what} despatched successfully (HTTP {codes})"
+        return result
+
+
+def _columns(columns: tuple[st.Column, ...], rows: list[dict]) -> list[str]:
+    out: list[str] = []
+    for col in columns:
+        if col.star:
+            for row in rows:
+                out += [k for k in row if k not in out]
+        elif col.label not in out:
+            out.append(col.label)
+    if not columns:
+        for row in rows:
+            out += [k for k in row if k not in out]
+    return out
+
+
+def connect(**options) -> Connection:
+    """Open a connection. Options: token, base_url, timeout, connect_timeout, retries,
+    retry_max_wait, retry_budget, max_response_bytes, provider_paths, dry_run, emulator."""
+    return Connection(**options)

@@ -1,0 +1,79 @@
+"""A PEP 249 cursor over a Connection."""
+
+from __future__ import annotations
+
+from .errors import InterfaceError, NotSupportedError
+
+
+class Cursor:
+    arraysize = 1
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        self._rows: list[dict] = []
+        self._columns: list[str] = []
+        self._pos = 0
+        self.rowcount = -1
+        self.result = None  # the httpql Result of the last statement
+        self.closed = False
+
+    @property
+    def description(self):
+        if not self._columns:
+            return None
+        return [(name, None, None, None, None, None, None) for name in self._columns]
+
+    def execute(self, sql: str, parameters=None) -> Cursor:
+        if self.closed:
+            raise InterfaceError("the cursor is closed")
+        if parameters:
+            raise NotSupportedError("bound parameters are not supported yet: write values as "
+                                    "literals in the statement")
+        result = None
+        for result in self.connection.run(sql):
+            pass
+        self.result = result
+        self._columns = list(result.columns) if result else []
+        self._rows = list(result.rows) if result else []
+        self._pos = 0
+        self.rowcount = len(self._rows) if self._columns else len(result.statuses) if result else -1
+        return self
+
+    def executemany(self, sql: str, seq_of_parameters) -> None:
+        for params in seq_of_parameters:
+            self.execute(sql, params)
+
+    def fetchone(self):
+        if self._pos >= len(self._rows):
+            return None
+        row = self._rows[self._pos]
+        self._pos += 1
+        return tuple(row.get(c) for c in self._columns)
+
+    def fetchmany(self, size: int | None = None):
+        size = size or self.arraysize
+        out = []
+        for _ in range(size):
+            row = self.fetchone()
+            if row is None:
+                break
+            out.append(row)
+        return out
+
+    def fetchall(self):
+        out = [tuple(r.get(c) for c in self._columns) for r in self._rows[self._pos:]]
+        self._pos = len(self._rows)
+        return out
+
+    def setinputsizes(self, sizes) -> None:
+        pass
+
+    def setoutputsize(self, size, column=None) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+    def __iter__(self):
+        while (row := self.fetchone()) is not None:
+            yield row

@@ -1,0 +1,138 @@
+"""Send planned requests with httpx; turn every failure into one of httpql's errors.
+
+This package is the only place that imports httpx, and the only place that ever holds the token
+next to a request. Error messages are built from the request's method and URL (which carry no
+secret) and the API's own answer.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import httpx
+
+from ..errors import ApiError, OperationalError, OutcomeUnknownError
+from ..plan import Request
+from .retry import Retrying, RetryPolicy
+from .secret import Secret  # noqa: F401 - for type hints
+
+DEFAULT_TIMEOUT = 45.0
+DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: object  # decoded JSON, or None for an empty body
+    raw_size: int
+
+
+class HttpClient:
+    """One httpx.Client (one connection pool) per httpql connection."""
+
+    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT,
+                 connect_timeout: float | None = None, retry: RetryPolicy | None = None,
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.retry = retry or RetryPolicy()
+        self.max_response_bytes = max_response_bytes
+        self._timeout = timeout
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=connect_timeout or min(timeout, 10.0)),
+            follow_redirects=False,  # a redirect must not carry the token elsewhere
+            transport=transport,
+            headers={"User-Agent": _user_agent()},
+        )
+
+    def __repr__(self) -> str:
+        return f"<HttpClient timeout={self._timeout}>"
+
+    def close(self) -> None:
+        self._client.close()
+
+    def send(self, req: Request, token: Secret | None) -> Response:
+        headers = req.headers(token.reveal() if token is not None else "")
+        content = req.content
+        return Retrying(self.retry, req).run(lambda: self._attempt(req, headers, content))
+
+    def _attempt(self, req: Request, headers: dict, content: bytes | None) -> Response:
+        with self._client.stream(req.method, req.url, headers=headers, content=content) as r:
+            raw = self._read_capped(r, req)
+            return self._decode(req, r, raw)
+
+    def _read_capped(self, r: httpx.Response, req: Request) -> bytes:
+        declared = r.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_response_bytes:
+            raise OperationalError(f"{req.operation}: the response is {int(declared):,} bytes, over "
+                                   f"the {self.max_response_bytes:,}-byte limit "
+                                   "(raise it with --max-response-bytes)")
+        chunks, size = [], 0
+        for chunk in r.iter_bytes():
+            size += len(chunk)
+            if size > self.max_response_bytes:
+                raise OperationalError(f"{req.operation}: the response exceeded the "
+                                       f"{self.max_response_bytes:,}-byte limit "
+                                       "(raise it with --max-response-bytes)")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _decode(self, req: Request, r: httpx.Response, raw: bytes) -> Response:
+        headers = {k.lower(): v for k, v in r.headers.items()}
+        body, decode_error = None, None
+        if raw.strip():
+            try:
+                body = json.loads(raw)
+            except (ValueError, UnicodeDecodeError) as e:
+                decode_error = e
+        status = r.status_code
+        if not 200 <= status < 300:
+            raise api_error(req, status, body, raw, headers)
+        if decode_error is not None:
+            ctype = headers.get("content-type", "unknown")
+            raise OperationalError(
+                f"{req.operation}: the API answered HTTP {status} but the body is not JSON "
+                f"(content type {ctype}, starts {_snippet(raw)!r}); the operation may have "
+                "succeeded", )
+        return Response(status=status, headers=headers, body=body, raw_size=len(raw))
+
+
+def api_error(req: Request, status: int, body, raw: bytes, headers: dict) -> ApiError:
+    """One message for both error shapes: {"error": {...}} and {"errors": [{...}]}."""
+    code, message = None, None
+    if isinstance(body, dict):
+        err = body.get("error")
+        errs = body.get("errors")
+        if isinstance(err, dict):
+            code, message = err.get("code"), err.get("message")
+        elif isinstance(err, str):
+            message = err
+        elif isinstance(errs, list) and errs:
+            parts = [e for e in errs if isinstance(e, dict)]
+            if parts:
+                code = parts[0].get("code")
+                message = "; ".join(str(e.get("message", "")) for e in parts)
+        if message is None and isinstance(body.get("message"), str):
+            message = body["message"]
+    if message is None:
+        ctype = headers.get("content-type", "")
+        message = (f"no error message (content type {ctype or 'unknown'}, body starts "
+                   f"{_snippet(raw)!r})" if raw.strip() else "empty response body")
+    code_txt = f" (code {code})" if code is not None and code != status else ""
+    text = f"{req.operation} failed: HTTP {status}: {message}{code_txt}"
+    return ApiError(text, status=status, code=code, api_message=str(message), method=req.operation,
+                    headers=headers)
+
+
+def _snippet(raw: bytes) -> str:
+    return raw[:60].decode("utf-8", "replace").replace("\n", " ")
+
+
+def _user_agent() -> str:
+    from .. import __version__
+
+    return f"httpql/{__version__}"
+
+
+__all__ = ["HttpClient", "Response", "OutcomeUnknownError", "DEFAULT_TIMEOUT"]

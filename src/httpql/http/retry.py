@@ -1,0 +1,133 @@
+"""When to try a request again, and when a retry could act twice.
+
+The rule is about what the server may already have done:
+- nothing was sent (connect error or timeout, no free connection): retry any method;
+- HTTP 429 (the API refused without acting): retry any method, waiting what Retry-After says;
+- 502/503/504, read timeouts and dropped connections: the request may have been acted on, so
+  only idempotent methods (GET, PUT, DELETE, HEAD, OPTIONS) are retried. A POST fails with
+  OutcomeUnknownError, which says how to check what happened.
+Waits are exponential with full jitter, capped per wait (max_delay) and in total (max_total).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from ..errors import ApiError, OperationalError, OutcomeUnknownError
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+GATEWAY_STATUSES = frozenset({502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 3  # attempts in all, the first included
+    base_delay: float = 0.5  # seconds; doubles each attempt
+    max_delay: float = 20.0  # cap on one wait
+    max_total: float = 60.0  # cap on all waits of one request together
+    sleep: Callable[[float], None] = time.sleep
+
+    def backoff(self, attempt: int) -> float:
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds: either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+class Retrying:
+    """Runs one request's attempts under a policy; raises httpql errors only."""
+
+    def __init__(self, policy: RetryPolicy, req) -> None:
+        self.policy, self.req = policy, req
+        self.idempotent = req.method in IDEMPOTENT
+        self.waited = 0.0
+        self.attempts = 0
+
+    def run(self, attempt: Callable):
+        while True:
+            self.attempts += 1
+            try:
+                return attempt()
+            except ApiError as e:
+                if e.status == 429:
+                    self._wait_or_raise(e, retry_after_seconds(e.headers.get("retry-after")),
+                                        "rate limited (HTTP 429)")
+                elif e.status in GATEWAY_STATUSES:
+                    if not self.idempotent:
+                        raise self._unknown(f"the API answered HTTP {e.status} ({e.api_message})",
+                                            e.status) from None
+                    self._wait_or_raise(e, None, f"HTTP {e.status}")
+                else:
+                    raise
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as e:
+                err = OperationalError(f"{self.req.operation}: could not connect to "
+                                       f"{_host(self.req.url)}: {_reason(e)} (nothing was sent)")
+                self._wait_or_raise(err, None, "connection failed")
+            except httpx.TimeoutException as e:  # read or write timeout: maybe acted on
+                what = f"no answer within the timeout ({type(e).__name__})"
+                if not self.idempotent:
+                    raise self._unknown(what, None) from None
+                self._wait_or_raise(OperationalError(f"{self.req.operation}: {what}"), None, what)
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as e:
+                what = f"the connection broke before a full answer ({_reason(e)})"
+                if not self.idempotent:
+                    raise self._unknown(what, None) from None
+                self._wait_or_raise(OperationalError(f"{self.req.operation}: {what}"), None, what)
+            except httpx.HTTPError as e:
+                raise OperationalError(f"{self.req.operation}: HTTP failure: {_reason(e)}") from None
+
+    def _wait_or_raise(self, err: Exception, hinted: float | None, why: str) -> None:
+        p = self.policy
+        if self.attempts >= p.max_attempts:
+            raise _with_note(err, f"gave up after {self.attempts} attempt(s)") from None
+        delay = min(p.max_delay, hinted) if hinted is not None else p.backoff(self.attempts)
+        if self.waited + delay > p.max_total:
+            raise _with_note(err, f"gave up: waiting {delay:.1f}s more would pass the "
+                                  f"{p.max_total:.0f}s retry budget") from None
+        self.waited += delay
+        p.sleep(delay)
+
+    def _unknown(self, what: str, status: int | None) -> OutcomeUnknownError:
+        hint = self.req.outcome_hint or "check the resource's state before sending it again"
+        err = OutcomeUnknownError(
+            f"{self.req.operation}: {what}. The {self.req.method} may have been acted on, so it "
+            f"was not retried; the outcome is unknown: {hint}")
+        err.status = status
+        return err
+
+
+def _with_note(err: Exception, note: str) -> Exception:
+    if hasattr(err, "message"):
+        err.message = f"{err.message} ({note})"
+        err.args = (err.message,)
+    return err
+
+
+def _host(url: str) -> str:
+    return httpx.URL(url).host
+
+
+def _reason(e: Exception) -> str:
+    text = str(e) or type(e).__name__
+    return text.splitlines()[0][:200]

@@ -1,0 +1,143 @@
+"""The provider → service → resource → method registry built from the manifests."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from ..errors import ProgrammingError
+
+VERBS = ("select", "insert", "delete", "update", "replace", "exec")  # stackql's SHOW METHODS order
+LOCATIONS = ("path", "query", "body")
+TYPES = ("string", "integer", "number", "boolean", "object", "array")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    location: str = "body"  # path | query | body (nested object properties: body)
+    description: str = ""
+    nullable: bool = False
+    pattern: re.Pattern | None = None
+    format: str | None = None
+    max_length: int | None = None
+    enum: tuple | None = None
+    properties: dict[str, Param] | None = None
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    description: str = ""
+    properties: dict[str, Field] | None = None
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    verb: str
+    http_method: str
+    path: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    params: dict[str, Param]  # every parameter the method takes, required first
+    success_status: tuple[int, ...]
+    description: str = ""
+    object_key: str | None = None
+    outcome_hint: str | None = None  # how to check state when a POST's outcome is unknown
+
+    @property
+    def body_params(self) -> tuple[str, ...]:
+        return tuple(n for n, p in self.params.items() if p.location == "body")
+
+
+@dataclass
+class Resource:
+    provider: str
+    service: str
+    name: str
+    description: str
+    params: dict[str, Param]
+    fields: dict[str, Field]
+    methods: list[Method]
+
+    @property
+    def id(self) -> str:
+        return f"{self.provider}.{self.service}.{self.name}"
+
+    def methods_for(self, verb: str) -> list[Method]:
+        return [m for m in self.methods if m.verb == verb]
+
+    def method(self, name: str) -> Method:
+        for m in self.methods:
+            if m.name == name:
+                return m
+        raise unknown("method", name, [m.name for m in self.methods], f"resource {self.id}")
+
+
+@dataclass
+class Service:
+    provider: str
+    name: str
+    title: str = ""
+    description: str = ""
+    resources: dict[str, Resource] = field(default_factory=dict)
+
+
+@dataclass
+class Provider:
+    id: str
+    version: str
+    title: str
+    description: str
+    base_url: str
+    base_url_env: str | None
+    auth_type: str
+    credentials_env: str | None
+    services: dict[str, Service] = field(default_factory=dict)
+
+
+class Registry:
+    """All loaded providers; resolves dotted names with helpful errors."""
+
+    def __init__(self, providers: dict[str, Provider]) -> None:
+        self.providers = providers
+
+    def provider(self, name: str) -> Provider:
+        try:
+            return self.providers[name]
+        except KeyError:
+            raise unknown("provider", name, list(self.providers), "httpql") from None
+
+    def service(self, parts: tuple[str, ...]) -> Service:
+        if len(parts) != 2:
+            raise ProgrammingError(f"expected a service name like provider.service, got "
+                                   f"'{'.'.join(parts)}'")
+        prov = self.provider(parts[0])
+        try:
+            return prov.services[parts[1]]
+        except KeyError:
+            raise unknown("service", parts[1], list(prov.services), f"provider {prov.id}") from None
+
+    def resource(self, parts: tuple[str, ...]) -> Resource:
+        if len(parts) != 3:
+            raise ProgrammingError(f"expected a resource name like provider.service.resource, got "
+                                   f"'{'.'.join(parts)}'")
+        svc = self.service(parts[:2])
+        try:
+            return svc.resources[parts[2]]
+        except KeyError:
+            raise unknown("resource", parts[2], list(svc.resources),
+                          f"service {svc.provider}.{svc.name}") from None
+
+
+def unknown(kind: str, name: str, known: list[str], where: str) -> ProgrammingError:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    if not close and len(name) >= 3:
+        close = [k for k in known if name.lower().strip("@") in k.lower()][:1]
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    listing = ", ".join(known) if known else "none"
+    return ProgrammingError(f"unknown {kind} '{name}' in {where}{hint} (available: {listing})")

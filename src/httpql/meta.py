@@ -1,0 +1,95 @@
+"""SHOW and DESCRIBE, answered from the manifest registry without any request."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import ProgrammingError
+from .manifest.model import VERBS, Registry
+from .sql import statements as st
+
+
+def like_matcher(pattern: str):
+    """SQL LIKE ('%' any run, '_' one character), case-insensitive as in stackql."""
+    rx = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
+    return re.compile(rx + r"\Z", re.IGNORECASE | re.DOTALL).match
+
+
+def show(registry: Registry, stmt: st.Show) -> tuple[list[str], list[dict]]:
+    try:
+        columns, rows, name_col = _show(registry, stmt)
+    except ProgrammingError as e:
+        raise ProgrammingError(e.message, statement=stmt.text) from None
+    if stmt.like is not None:
+        match = like_matcher(stmt.like)
+        rows = [r for r in rows if match(str(r[name_col]))]
+    return columns, rows
+
+
+def _show(registry: Registry, stmt: st.Show):
+    kind, target = stmt.kind, stmt.target
+    if kind == "PROVIDERS":
+        rows = [{"name": p.id, "version": p.version} for p in registry.providers.values()]
+        return ["name", "version"], rows, "name"
+    if kind == "SERVICES":
+        if len(target) != 1:
+            raise ProgrammingError(f"SHOW SERVICES IN takes a provider name, got '{'.'.join(target)}'")
+        prov = registry.provider(target[0])
+        rows = [{"id": f"{s.name}:{prov.version}", "name": s.name, "title": s.title}
+                for s in prov.services.values()]
+        cols = ["id", "name", "title"]
+        if stmt.extended:
+            cols.append("description")
+            for r, s in zip(rows, prov.services.values()):
+                r["description"] = s.description
+        return cols, rows, "name"
+    if kind == "RESOURCES":
+        svc = registry.service(target)
+        rows = [{"name": r.name, "id": r.id} for r in svc.resources.values()]
+        cols = ["name", "id"]
+        if stmt.extended:
+            cols.append("description")
+            for row, r in zip(rows, svc.resources.values()):
+                row["description"] = r.description
+        return cols, rows, "name"
+    res = registry.resource(target)
+    methods = sorted(res.methods, key=lambda m: (VERBS.index(m.verb), m.name))
+    cols = ["MethodName", "RequiredParams", "OptionalParams", "SQLVerb"]
+    rows = []
+    for m in methods:
+        row = {"MethodName": m.name, "RequiredParams": ", ".join(m.required),
+               "OptionalParams": ", ".join(m.optional), "SQLVerb": m.verb.upper()}
+        if stmt.extended:
+            row["description"] = m.description
+        rows.append(row)
+    if stmt.extended:
+        cols.append("description")
+    return cols, rows, "MethodName"
+
+
+def describe(registry: Registry, stmt: st.Describe) -> tuple[list[str], list[dict]]:
+    try:
+        res = registry.resource(stmt.target)
+    except ProgrammingError as e:
+        raise ProgrammingError(e.message, statement=stmt.text) from None
+    rows = []
+
+    def add(name, type_, kind, description):
+        row = {"name": name, "type": type_, "kind": kind}
+        if stmt.extended:
+            row["description"] = description
+        rows.append(row)
+
+    for f in res.fields.values():
+        add(f.name, f.type, "field", f.description)
+        for sub in (f.properties or {}).values():
+            add(f"{f.name}.{sub.name}", sub.type, "field", sub.description)
+    used = {p for m in res.methods for p in m.params}
+    for p in res.params.values():
+        if p.name not in used:
+            continue
+        add(p.name, p.type, f"{p.location} parameter", p.description)
+        for sub in (p.properties or {}).values():
+            add(f"{p.name}.{sub.name}", sub.type, f"{p.location} parameter", sub.description)
+    cols = ["name", "type", "kind"] + (["description"] if stmt.extended else [])
+    return cols, rows

@@ -1,0 +1,271 @@
+"""Statement -> HTTP request descriptions. Pure: no I/O, no secrets.
+
+The planner resolves names, picks the method (the first of the verb, in manifest order, whose
+required parameters are all supplied), binds and type-checks every value, and builds the requests.
+Every check happens here, so nothing is sent for a statement with any bad row.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlencode, urlsplit
+
+from .bind import bind
+from .errors import DataError, InterfaceError, NotSupportedError, ProgrammingError
+from .manifest.model import Method, Provider, Registry, Resource, unknown
+from .sql import statements as st
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request to send. The token is added by the HTTP layer, never stored here."""
+
+    method: str
+    url: str
+    body: object = None  # JSON value, or None for no body
+    has_body: bool = False
+    auth: str = "none"  # the provider's auth type; "bearer" means add the token when sending
+    credentials_env: str | None = None
+    resource: str = ""
+    operation: str = ""  # the manifest method name
+    success_status: tuple[int, ...] = (200,)
+    outcome_hint: str | None = None
+
+    @property
+    def content(self) -> bytes | None:
+        return json.dumps(self.body).encode() if self.has_body else None
+
+    def headers(self, token_text: str = "****") -> dict[str, str]:
+        h = {"Accept": "application/json"}
+        if self.auth == "bearer":
+            h["Authorization"] = f"Bearer {token_text}"
+        if self.has_body:
+            h["Content-Type"] = "application/json"
+        return h
+
+    def describe(self) -> str:
+        """The request as --dry-run prints it, with the token masked."""
+        lines = [f"{self.method} {self.url}"]
+        lines += [f"{k}: {v}" for k, v in self.headers().items()]
+        if self.has_body:
+            lines += ["", json.dumps(self.body, indent=2)]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Plan:
+    statement: st.Statement
+    requests: tuple[Request, ...] = ()
+    returning: tuple[st.Column, ...] | None = None
+    object_key: str | None = None
+    read: bool = False  # SELECT: rows come from each response via object_key
+    columns: tuple[st.Column, ...] = ()
+    verb: str = ""
+
+
+@dataclass
+class Planner:
+    registry: Registry
+    base_urls: dict[str, str] = field(default_factory=dict)  # provider id -> override
+
+    def base_url(self, provider: Provider) -> str:
+        url = self.base_urls.get(provider.id)
+        if url is None and provider.base_url_env:
+            url = os.environ.get(provider.base_url_env) or None
+        url = (url or provider.base_url).rstrip("/")
+        check_base_url(url, provider)
+        return url
+
+    def plan(self, stmt: st.Statement) -> Plan:
+        if isinstance(stmt, st.Insert):
+            return self._insert(stmt)
+        if isinstance(stmt, st.Exec):
+            return self._exec(stmt)
+        if isinstance(stmt, st.Select):
+            return self._simple(stmt, "select", stmt.where, returning=None)
+        if isinstance(stmt, st.Delete):
+            return self._simple(stmt, "delete", stmt.where, returning=stmt.returning)
+        if isinstance(stmt, st.Update):
+            return self._simple(stmt, "update", stmt.where + stmt.assignments,
+                                returning=stmt.returning)
+        raise ProgrammingError(f"{type(stmt).__name__.upper()} is answered locally, not planned",
+                               statement=stmt.text)
+
+    # --- verbs ---------------------------------------------------------------------------------
+
+    def _insert(self, stmt: st.Insert) -> Plan:
+        res = self._resource(stmt)
+        method = self._choose(res, "insert", set(stmt.columns), stmt)
+        requests = []
+        for i, row in enumerate(stmt.rows, 1):
+            where = f" (row {i})" if len(stmt.rows) > 1 else ""
+            values = dict(zip(stmt.columns, row))
+            requests.append(self._request(res, method, values, stmt, where))
+        return Plan(stmt, tuple(requests), returning=stmt.returning, verb="INSERT")
+
+    def _exec(self, stmt: st.Exec) -> Plan:
+        if len(stmt.target) != 4:
+            raise ProgrammingError("EXEC takes a method name: provider.service.resource.method, got "
+                                   f"'{'.'.join(stmt.target)}'", statement=stmt.text)
+        res = self._resource(stmt, stmt.target[:3])
+        try:
+            method = res.method(stmt.target[3])
+        except ProgrammingError as e:
+            raise ProgrammingError(e.message, statement=stmt.text) from None
+        values = dict(stmt.params)
+        self._check_known(res, values, method.params, stmt, f"method {method.name}", prefix="@")
+        if stmt.has_body_json:
+            values = self._merge_json_body(method, values, stmt)
+        missing = [p for p in method.required if p not in values]
+        if missing:
+            raise ProgrammingError(f"EXEC {res.id}.{method.name} is missing required parameter(s) "
+                                   f"{', '.join('@' + m for m in missing)} (required: "
+                                   f"{', '.join(method.required)})", statement=stmt.text)
+        return Plan(stmt, (self._request(res, method, values, stmt, ""),), verb="EXEC")
+
+    def _simple(self, stmt, verb: str, pairs, returning) -> Plan:
+        res = self._resource(stmt)
+        values = dict(pairs)
+        method = self._choose(res, verb, set(values), stmt)
+        req = self._request(res, method, values, stmt, "")
+        if verb == "select":
+            return Plan(stmt, (req,), read=True, object_key=method.object_key,
+                        columns=stmt.columns, verb="SELECT")
+        return Plan(stmt, (req,), returning=returning, verb=verb.upper())
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _resource(self, stmt: st.Statement, parts: tuple[str, ...] | None = None) -> Resource:
+        try:
+            return self.registry.resource(parts or stmt.target)
+        except ProgrammingError as e:
+            raise ProgrammingError(e.message, statement=stmt.text) from None
+
+    def _choose(self, res: Resource, verb: str, supplied: set[str], stmt: st.Statement) -> Method:
+        candidates = res.methods_for(verb)
+        if not candidates:
+            raise NotSupportedError(
+                f"{verb.upper()} not supported for this resource ({res.id}), use SHOW METHODS IN "
+                f"{res.id} to view available operations for the resource and then invoke a "
+                "supported method using the EXEC command", statement=stmt.text)
+        known = {p: None for m in candidates for p in m.params}
+        self._check_known(res, dict.fromkeys(sorted(supplied)), known, stmt,
+                          f"{verb.upper()} on {res.id}")
+        for m in candidates:
+            if all(p in supplied for p in m.required):
+                return m
+        lacks = "; ".join(f"{m.name} needs {', '.join(p for p in m.required if p not in supplied)}"
+                          for m in candidates)
+        raise ProgrammingError(f"no {verb.upper()} method of {res.id} has all its required "
+                               f"parameters: {lacks}", statement=stmt.text)
+
+    def _check_known(self, res: Resource, values: dict, valid: dict, stmt, what: str,
+                     prefix: str = "") -> None:
+        for name in values:
+            if name not in valid:
+                err = unknown("parameter" if prefix else "column", prefix + name,
+                              [prefix + v for v in valid], what)
+                raise ProgrammingError(err.message, statement=stmt.text)
+
+    def _merge_json_body(self, method: Method, values: dict, stmt: st.Exec) -> dict:
+        body = stmt.body_json
+        if not method.body_params:
+            raise ProgrammingError(f"@@json gives a request body, but {method.name} takes none",
+                                   statement=stmt.text)
+        if isinstance(body, str):
+            try:
+                body = json.loads(body)
+            except json.JSONDecodeError as e:
+                raise DataError(f"@@json is not valid JSON: {e.msg} at line {e.lineno} column "
+                                f"{e.colno}; expected an object like '{{\"name\": \"town-hall\"}}'",
+                                statement=stmt.text) from None
+        if not isinstance(body, dict):
+            raise DataError("@@json must be a JSON object of body fields "
+                            f"({', '.join(method.body_params)})", statement=stmt.text)
+        merged = dict(values)
+        for key, value in body.items():
+            if key not in method.body_params:
+                raise ProgrammingError(f"@@json has unknown field '{key}'; {method.name} takes "
+                                       f"{', '.join(method.body_params)}", statement=stmt.text)
+            if key in merged:
+                raise ProgrammingError(f"'{key}' is given both as @{key} and inside @@json",
+                                       statement=stmt.text)
+            merged[key] = value
+        return merged
+
+    def _request(self, res: Resource, method: Method, values: dict, stmt, where: str) -> Request:
+        for name in values:
+            if name not in method.params:
+                alts = [m.name for m in res.methods if m.verb == method.verb and name in m.params]
+                hint = f"; it is taken by {', '.join(alts)}" if alts else ""
+                raise ProgrammingError(f"{name} is not a parameter of {method.name}, the method "
+                                       f"chosen for this statement (it takes "
+                                       f"{', '.join(method.params)}){hint}", statement=stmt.text)
+        path, query, body = method.path, {}, {}
+        for name, param in method.params.items():
+            if name not in values:
+                continue
+            try:
+                value = bind(param, values[name], f"{name}{where}")
+            except DataError as e:
+                raise DataError(e.message, statement=stmt.text) from None
+            if param.location == "path":
+                path = path.replace("{" + name + "}", path_segment(value))
+            elif param.location == "query":
+                query[name] = json.dumps(value) if isinstance(value, (dict, list, bool)) else value
+            else:
+                body[name] = value
+        provider = self.registry.provider(res.provider)
+        url = self.base_url(provider) + path
+        if query:
+            url += "?" + urlencode(query)
+        return Request(method=method.http_method, url=url, body=body,
+                       has_body=bool(method.body_params), auth=provider.auth_type,
+                       credentials_env=provider.credentials_env, resource=res.id,
+                       operation=method.name, success_status=method.success_status,
+                       outcome_hint=_fill(method.outcome_hint, values))
+
+
+def _fill(template: str | None, values: dict) -> str | None:
+    if not template:
+        return None
+    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def path_segment(value) -> str:
+    """One path segment: '/', '?', '#', '%' and dot-segments can never change the route."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    seg = quote(text, safe="")
+    if seg in (".", ".."):
+        seg = seg.replace(".", "%2E")
+    return seg
+
+
+_LOOPBACK_NAMES = {"localhost"}
+
+
+def check_base_url(url: str, provider: Provider) -> None:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host:
+        return
+    if parts.scheme == "http" and host and _is_loopback(host):
+        return
+    raise InterfaceError(f"base URL {url!r} for provider {provider.id} must be https:// (plain "
+                         "http:// is allowed only for loopback hosts: 127.0.0.1, localhost, ::1)")
+
+
+def _is_loopback(host: str) -> bool:
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

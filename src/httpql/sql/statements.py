@@ -1,0 +1,84 @@
+"""Small typed statements: what the planner works from, free of sqlglot's tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Value = str | int | float | bool | None | dict | list
+
+
+@dataclass(frozen=True)
+class Column:
+    """A RETURNING or SELECT column: a path into the response (empty path = ``*``)."""
+
+    path: tuple[str, ...]
+    alias: str | None = None
+
+    @property
+    def star(self) -> bool:
+        return not self.path
+
+    @property
+    def label(self) -> str:
+        return self.alias or ".".join(self.path)
+
+
+@dataclass(frozen=True)
+class Statement:
+    text: str = field(default="", compare=False, kw_only=True)
+    line: int = field(default=1, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Show(Statement):
+    kind: str  # PROVIDERS | SERVICES | RESOURCES | METHODS
+    target: tuple[str, ...] = ()
+    extended: bool = False
+    like: str | None = None
+
+
+@dataclass(frozen=True)
+class Describe(Statement):
+    target: tuple[str, ...]
+    extended: bool = False
+
+
+@dataclass(frozen=True)
+class Insert(Statement):
+    target: tuple[str, ...]
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Value, ...], ...]
+    returning: tuple[Column, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Exec(Statement):
+    target: tuple[str, ...]  # provider.service.resource.method
+    params: tuple[tuple[str, Value], ...]
+    body_json: Value = None  # the @@json value, as written
+    has_body_json: bool = False
+
+
+@dataclass(frozen=True)
+class Select(Statement):
+    target: tuple[str, ...]
+    columns: tuple[Column, ...]
+    where: tuple[tuple[str, Value], ...] = ()
+
+
+@dataclass(frozen=True)
+class Delete(Statement):
+    target: tuple[str, ...]
+    where: tuple[tuple[str, Value], ...] = ()
+    returning: tuple[Column, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Update(Statement):
+    target: tuple[str, ...]
+    assignments: tuple[tuple[str, Value], ...]
+    where: tuple[tuple[str, Value], ...] = ()
+    returning: tuple[Column, ...] | None = None
+
+
+VERB_OF = {Insert: "INSERT", Exec: "EXEC", Select: "SELECT", Delete: "DELETE", Update: "UPDATE"}
