@@ -39,7 +39,7 @@ class Connection:
                  retries: int | None = None, retry_max_wait: float | None = None,
                  retry_budget: float | None = None, max_response_bytes: int | None = None,
                  provider_paths: list | None = None, dry_run: bool = False,
-                 transport=None, emulator: bool = False) -> None:
+                 transport=None, emulator: bool = False, http_log=None) -> None:
         from .http.secret import Secret
 
         self._emulator = None
@@ -57,7 +57,8 @@ class Connection:
         self.dry_run = dry_run
         self._http_options = dict(timeout=timeout, connect_timeout=connect_timeout, retries=retries,
                                   retry_max_wait=retry_max_wait, retry_budget=retry_budget,
-                                  max_response_bytes=max_response_bytes, transport=transport)
+                                  max_response_bytes=max_response_bytes, transport=transport,
+                                  http_log=http_log)
         self._http = None
         self.closed = False
 
@@ -140,7 +141,8 @@ class Connection:
 
     def _client(self):
         if self._http is None:
-            from .http import HttpClient, RetryPolicy
+            from .http.client import HttpClient
+            from .http.retry import RetryPolicy
 
             o = self._http_options
             policy = RetryPolicy()
@@ -156,7 +158,8 @@ class Connection:
             if o["max_response_bytes"] is not None:
                 kwargs["max_response_bytes"] = o["max_response_bytes"]
             self._http = HttpClient(timeout=o["timeout"], connect_timeout=o["connect_timeout"],
-                                    retry=policy, transport=o["transport"], **kwargs)
+                                    retry=policy, transport=o["transport"],
+                                    http_log=o["http_log"], **kwargs)
         return self._http
 
     def _token_for(self, req: Request):
@@ -222,5 +225,6 @@ def _columns(columns: tuple[st.Column, ...], rows: list[dict]) -> list[str]:
 
 def connect(**options) -> Connection:
     """Open a connection. Options: token, base_url, timeout, connect_timeout, retries,
-    retry_max_wait, retry_budget, max_response_bytes, provider_paths, dry_run, emulator."""
+    retry_max_wait, retry_budget, max_response_bytes, provider_paths, dry_run, emulator,
+    http_log (a callable that receives one trace line per HTTP attempt, token masked)."""
     return Connection(**options)

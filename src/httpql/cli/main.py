@@ -44,6 +44,9 @@ def connection_options(f):
                                              "request."),
         click.option("--max-response-bytes", type=click.IntRange(min=1), default=10 * 1024 * 1024,
                      show_default=True, help="Refuse responses larger than this."),
+        click.option("--http-log", is_flag=True,
+                     help="Trace each HTTP attempt (method, URL, masked headers, status, time) "
+                          "on stderr."),
         click.option("--provider-path", "provider_paths", multiple=True,
                      type=click.Path(file_okay=False),
                      help="Also load manifests from this folder (repeatable)."),
@@ -65,7 +68,8 @@ def open_connection(opts: dict):
         connect_timeout=opts["connect_timeout"], retries=opts["retries"],
         retry_max_wait=opts["retry_max_wait"], retry_budget=opts["retry_budget"],
         max_response_bytes=opts["max_response_bytes"], provider_paths=paths,
-        dry_run=opts["dry_run"], emulator=opts["emulator"])
+        dry_run=opts["dry_run"], emulator=opts["emulator"],
+        http_log=(lambda line: click.echo(line, err=True)) if opts["http_log"] else None)
 
 
 def report(error: Exception) -> None:

@@ -1,7 +1,4 @@
-"""The HTTP layer: the only package that imports httpx."""
+"""The HTTP layer: the only package that imports httpx (in client.py and retry.py).
 
-from .client import HttpClient, Response
-from .retry import RetryPolicy
-from .secret import Secret
-
-__all__ = ["HttpClient", "Response", "RetryPolicy", "Secret"]
+Nothing is imported here, so that reaching ``httpql.http.secret`` does not load httpx.
+"""

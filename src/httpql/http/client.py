@@ -8,7 +8,9 @@ secret) and the API's own answer.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
+from typing import Callable
 
 import httpx
 
@@ -35,7 +37,9 @@ class HttpClient:
     def __init__(self, *, timeout: float = DEFAULT_TIMEOUT,
                  connect_timeout: float | None = None, retry: RetryPolicy | None = None,
                  max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 http_log: Callable[[str], None] | None = None) -> None:
+        self.http_log = http_log  # receives one trace line per attempt, token masked
         self.retry = retry or RetryPolicy()
         self.max_response_bytes = max_response_bytes
         self._timeout = timeout
@@ -58,6 +62,24 @@ class HttpClient:
         return Retrying(self.retry, req).run(lambda: self._attempt(req, headers, content))
 
     def _attempt(self, req: Request, headers: dict, content: bytes | None) -> Response:
+        if self.http_log is None:
+            return self._exchange(req, headers, content)
+        masked = " ".join(f"{k}: {v}" for k, v in req.headers().items())  # never the real token
+        self.http_log(f"> {req.method} {req.url} [{masked}]"
+                      + (f" body {len(content)} bytes" if content else ""))
+        started = time.perf_counter()
+        try:
+            resp = self._exchange(req, headers, content)
+        except ApiError as e:
+            self.http_log(f"< HTTP {e.status} in {_ms(started)} ms")
+            raise
+        except httpx.HTTPError as e:
+            self.http_log(f"< {type(e).__name__} after {_ms(started)} ms")
+            raise
+        self.http_log(f"< HTTP {resp.status} in {_ms(started)} ms, {resp.raw_size} bytes")
+        return resp
+
+    def _exchange(self, req: Request, headers: dict, content: bytes | None) -> Response:
         with self._client.stream(req.method, req.url, headers=headers, content=content) as r:
             raw = self._read_capped(r, req)
             return self._decode(req, r, raw)
@@ -123,6 +145,10 @@ def api_error(req: Request, status: int, body, raw: bytes, headers: dict) -> Api
     text = f"{req.operation} failed: HTTP {status}: {message}{code_txt}"
     return ApiError(text, status=status, code=code, api_message=str(message), method=req.operation,
                     headers=headers)
+
+
+def _ms(started: float) -> str:
+    return f"{(time.perf_counter() - started) * 1000:.1f}"
 
 
 def _snippet(raw: bytes) -> str:
