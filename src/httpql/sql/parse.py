@@ -13,18 +13,42 @@ from sqlglot import errors as sqlglot_errors
 from sqlglot import exp
 from sqlglot.tokens import TokenType
 
-from ..errors import ParseError, ProgrammingError
+from ..errors import Error, ParseError, ProgrammingError
+from . import shapes
 from . import statements as st
 from .dialect import DottedName, Exec, Show, StackQL
 
 MAX_STATEMENT_CHARS = 1_000_000
 
+MAX_SHAPES = 512
+
 _DIALECT = StackQL()
+_SHAPES: dict[str, tuple[st.Statement, ...]] = {}
 
 
 def parse_script(sql: str) -> list[st.Statement]:
     """Every statement of a script, in order. Raises ParseError/ProgrammingError."""
-    return list(_parse_cached(sql))
+    masked = shapes.mask(sql) if len(sql) <= MAX_STATEMENT_CHARS else None
+    if masked is None:
+        return list(_parse_cached(sql))
+    shape, literals = masked
+    template = _SHAPES.get(shape)
+    if template is not None:
+        return list(shapes.fill(template, literals))
+    # First time this shape is seen: the real text's parse is what counts (its errors and
+    # values); the shape is kept only if filling it gives exactly the same statements.
+    statements = _parse_cached(sql)
+    try:
+        template = _parse_cached(shape)
+    except Error:
+        template = None
+    filled = shapes.fill(template, literals) if template is not None else None
+    if filled == statements and all(a.text == b.text and a.line == b.line
+                                    for a, b in zip(filled, statements)):
+        if len(_SHAPES) >= MAX_SHAPES:
+            _SHAPES.pop(next(iter(_SHAPES)))
+        _SHAPES[shape] = template
+    return list(statements)
 
 
 def parse_one(sql: str) -> st.Statement:
