@@ -15,6 +15,7 @@ from .errors import Error, InterfaceError, NotSupportedError, OperationalError
 from .manifest import load_registry
 from .plan import Plan, Planner, Request
 from .sql import statements as st
+from .sql.params import bind_statements
 from .sql.parse import parse_script
 
 DEFAULT_TIMEOUT = 45.0
@@ -101,18 +102,25 @@ class Connection:
 
     # --- running --------------------------------------------------------------------------------
 
-    def execute(self, sql: str) -> list[dict]:
-        """Run every statement of ``sql``; return the rows of the last one."""
+    def execute(self, sql: str, params=None, *, variables=None) -> list[dict]:
+        """Run every statement of ``sql``; return the rows of the last one.
+
+        ``params`` fills ``?`` (a sequence) or ``:name`` (a mapping) placeholders; ``variables``
+        fills ``{{ name }}`` templates inside string literals. Both bind values, never SQL text.
+        """
         result = None
-        for result in self.run(sql):
+        for result in self.run(sql, params, variables=variables):
             pass
         return result.rows if result is not None else []
 
-    def run(self, sql: str, continue_on_error: bool = False,
+    def run(self, sql: str, params=None, *, variables=None, continue_on_error: bool = False,
             on_error=None) -> Iterator[Result]:
-        """Yield one Result per statement. Every statement is parsed before any is run."""
+        """Yield one Result per statement. Every statement is parsed and bound before any runs."""
         self._check_open()
-        for stmt in parse_script(sql):
+        statements = parse_script(sql)
+        if params is not None or variables is not None:
+            statements = bind_statements(statements, params, variables)
+        for stmt in statements:
             try:
                 yield self.run_statement(stmt)
             except Error as e:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import InterfaceError, NotSupportedError
+from .errors import InterfaceError
 
 
 class Cursor:
@@ -26,11 +26,8 @@ class Cursor:
     def execute(self, sql: str, parameters=None) -> Cursor:
         if self.closed:
             raise InterfaceError("the cursor is closed")
-        if parameters:
-            raise NotSupportedError("bound parameters are not supported yet: write values as "
-                                    "literals in the statement")
         result = None
-        for result in self.connection.run(sql):
+        for result in self.connection.run(sql, parameters):
             pass
         self.result = result
         self._columns = list(result.columns) if result else []

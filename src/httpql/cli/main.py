@@ -108,9 +108,13 @@ def cli() -> None:
               help="Read the statements from FILE ('-' for stdin).")
 @click.option("--continue-on-error", is_flag=True,
               help="Run the remaining statements after one fails (exit 1 at the end).")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="Fill {{ NAME }} templates in string literals (repeatable).")
+@click.option("--vars-file", type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="A JSON object of template variables.")
 @connection_options
 @guarded
-def exec_command(sql, file, continue_on_error, **opts):
+def exec_command(sql, file, continue_on_error, variables, vars_file, **opts):
     """Run SQL statements (';'-separated) and print their results."""
     if (sql is None) == (file is None):
         raise click.UsageError("give the statements either as an argument or with -f FILE")
@@ -125,13 +129,39 @@ def exec_command(sql, file, continue_on_error, **opts):
 
     with open_connection(opts) as conn:
         try:
-            for result in conn.run(text, continue_on_error=continue_on_error, on_error=on_error):
+            for result in conn.run(text, variables=_variables(variables, vars_file),
+                                   continue_on_error=continue_on_error, on_error=on_error):
                 print_result(result, fmt)
         except Error as e:
             _print_partial(e, fmt)
             raise
     if failed:
         sys.exit(EXIT_ERROR)
+
+
+def _variables(pairs: tuple[str, ...], vars_file) -> dict | None:
+    """--vars-file first, then each --var on top; None when no templating was asked for."""
+    if not pairs and vars_file is None:
+        return None
+    out: dict = {}
+    if vars_file is not None:
+        import json
+
+        try:
+            data = json.load(vars_file)
+        except json.JSONDecodeError as e:
+            raise click.BadParameter(f"not valid JSON: {e.msg} at line {e.lineno} column "
+                                     f"{e.colno}", param_hint="--vars-file") from None
+        if not isinstance(data, dict):
+            raise click.BadParameter("must hold a JSON object of names to values",
+                                     param_hint="--vars-file")
+        out.update(data)
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--var")
+        out[name.strip()] = value
+    return out
 
 
 def _print_partial(e: Error, fmt: str) -> None:

@@ -69,6 +69,7 @@ def _parse_cached(sql: str) -> tuple[st.Statement, ...]:
     except sqlglot_errors.TokenError as e:
         raise _token_error(str(e), sql) from None
     out = []
+    qmarks = 0  # ``?`` placeholders are numbered across the whole script
     for chunk in _split(tokens):
         text = sql[chunk[0].start:chunk[-1].end + 1]
         _check_first_word(chunk[0], text)
@@ -83,6 +84,10 @@ def _parse_cached(sql: str) -> tuple[st.Statement, ...]:
                              f"({type(e).__name__})", line=chunk[0].line, statement=text) from None
         for tree in trees:
             if tree is not None:
+                for ph in tree.find_all(exp.Placeholder, bfs=False):
+                    if not ph.this:
+                        ph.meta["index"] = qmarks
+                        qmarks += 1
                 out.append(_translate(tree, text, chunk[0].line))
     return tuple(out)
 
@@ -225,6 +230,8 @@ def _value(node: exp.Expr, text: str) -> st.Value:
         return -_value(node.this, text)
     if isinstance(node, exp.Paren):
         return _value(node.this, text)
+    if isinstance(node, exp.Placeholder):
+        return st.Placeholder(node.this if node.this else node.meta["index"])
     raise ProgrammingError(f"only literal values are accepted here (strings, numbers, TRUE, FALSE, "
                            f"NULL); got '{node.sql()}'", statement=text)
 

@@ -82,3 +82,10 @@ class Update(Statement):
 
 
 VERB_OF = {Insert: "INSERT", Exec: "EXEC", Select: "SELECT", Delete: "DELETE", Update: "UPDATE"}
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A ``?`` (key: its 0-based position in the script) or ``:name`` (key: the name)."""
+
+    key: int | str
