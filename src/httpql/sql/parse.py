@@ -7,6 +7,7 @@ sends nothing.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from sqlglot import errors as sqlglot_errors
@@ -66,8 +67,8 @@ def _parse_cached(sql: str) -> tuple[st.Statement, ...]:
                          f"{MAX_STATEMENT_CHARS:,}")
     try:
         tokens = _DIALECT.tokenize(sql)
-    except sqlglot_errors.TokenError as e:
-        raise _token_error(str(e), sql) from None
+    except sqlglot_errors.TokenError:
+        raise _token_error(sql) from None
     out = []
     qmarks = 0  # ``?`` placeholders are numbered across the whole script
     for chunk in _split(tokens):
@@ -88,7 +89,10 @@ def _parse_cached(sql: str) -> tuple[st.Statement, ...]:
                     if not ph.this:
                         ph.meta["index"] = qmarks
                         qmarks += 1
-                out.append(_translate(tree, text, chunk[0].line))
+                try:
+                    out.append(_translate(tree, text, chunk[0].line))
+                except _Located as e:
+                    raise _located_error(e, sql, text, chunk[0].line) from None
     return tuple(out)
 
 
@@ -125,13 +129,29 @@ def _check_first_word(token, text: str) -> None:
                      "DELETE and EXEC", line=token.line, col=col, statement=text)
 
 
-def _token_error(message: str, sql: str) -> ParseError:
-    # sqlglot's TokenError gives only the text read so far; its end is where reading stopped
-    near = message.split("Error tokenizing '", 1)[-1].rstrip("'")
-    line = near.count("\n") + 1
-    tail = near.rsplit("\n", 1)[-1][-40:]
-    return ParseError(f"syntax error at line {line}: unterminated string, quoted name or comment "
-                      f"near '{tail}'", line=line, statement=sql)
+_MISSING = re.compile(r"Required keyword: '\w+' missing for <class '(?:[\w]+\.)*(\w+)'>")
+
+_OPENERS = {"'": "string", '"': "quoted name", "`": "quoted name", "/*": "comment"}
+
+
+def _token_error(sql: str) -> ParseError:
+    # sqlglot's TokenError does not say where the bad token began; find the quote or comment
+    # that never closes with the same lexer the shape cache uses
+    start, kind = len(sql), "string, quoted name or comment"
+    for m in shapes.LEXEME.finditer(sql):
+        lexeme = m.group()
+        opener = "/*" if lexeme == "/" and sql.startswith("/*", m.start()) else lexeme
+        if opener in _OPENERS:
+            start, kind = m.start(), _OPENERS[opener]
+            break
+    line, col = _line_col(sql, start)
+    near = sql[start:start + 40].split("\n", 1)[0]
+    return ParseError(f"syntax error at line {line}, column {col}: unterminated {kind} starting "
+                      f"at '{near}'", line=line, col=col, statement=sql)
+
+
+def _line_col(sql: str, offset: int) -> tuple[int, int]:
+    return sql.count("\n", 0, offset) + 1, offset - (sql.rfind("\n", 0, offset) + 1) + 1
 
 
 def _parse_error(e: sqlglot_errors.ParseError, text: str) -> ParseError:
@@ -143,6 +163,11 @@ def _parse_error(e: sqlglot_errors.ParseError, text: str) -> ParseError:
         desc = desc.split(" but got <Token")[0].split(" <Token")[0]
     if near == "SENTINEL":
         near = ""
+    missing = _MISSING.search(desc)
+    if missing:  # "Required keyword: 'this' missing for <class ...Where>": a clause left empty
+        clause = missing.group(1).upper()
+        desc = ("unclosed or empty parenthesis" if clause == "PAREN"
+                else f"{clause} is incomplete: something must follow it")
     if col and near and "\n" not in near:
         col = max(1, col - len(near) + 1)  # report where the offending text starts
     where = f" at line {line}, column {col}" if line else ""
@@ -151,6 +176,51 @@ def _parse_error(e: sqlglot_errors.ParseError, text: str) -> ParseError:
 
 
 # --- sqlglot tree -> statements ---------------------------------------------------------------
+
+class _Located(Exception):
+    """A meaning error found while translating, at ``node`` (or at ``keyword`` after ``after``).
+    ``{near}`` in the message becomes the user's own text of that node."""
+
+    def __init__(self, message: str, node: exp.Expr | None = None, *, keyword: str | None = None,
+                 after: exp.Expr | None = None) -> None:
+        super().__init__(message)
+        self.message, self.node, self.keyword, self.after = message, node, keyword, after
+
+
+def _span(node: exp.Expr) -> tuple[int, int] | None:
+    """Source offsets of everything sqlglot recorded a position for under ``node``."""
+    points = [(n.meta["start"], n.meta["end"]) for n in node.walk() if "start" in n.meta]
+    if not points:
+        return None
+    return min(p[0] for p in points), max(p[1] for p in points)
+
+
+def _located_error(e: _Located, sql: str, text: str, line: int) -> ParseError:
+    span = _span(e.node) if e.node is not None else None
+    if span and e.keyword:
+        after = _span(e.after) if e.after is not None else None
+        m = re.compile(rf"\b{e.keyword}\b", re.I).search(sql, after[1] + 1 if after else span[0])
+        span = (m.start(), m.end() - 1) if m else span
+    elif span:
+        start, end = span
+        # sqlglot records a function's name and arguments, not its closing parenthesis
+        depth = sql.count("(", start, end + 1) - sql.count(")", start, end + 1)
+        if depth == 0 and sql[end + 1:].lstrip().startswith("(") and isinstance(e.node, exp.Func):
+            depth, end = 1, sql.index("(", end + 1)
+        while depth > 0 and end + 1 < len(sql):
+            end += 1
+            depth += {"(": 1, ")": -1}.get(sql[end], 0)
+        span = (start, end)
+    if span is None:
+        return ParseError(f"{e.message.replace('{near}', text)} (line {line})", line=line,
+                          statement=text)
+    near = sql[span[0]:span[1] + 1]
+    at_line, col = _line_col(sql, span[0])
+    at = "" if "{near}" in e.message else f", at '{near[:60]}'"
+    message = e.message.replace("{near}", near)
+    return ParseError(f"{message} (line {at_line}, column {col}{at})", line=at_line, col=col,
+                      statement=text)
+
 
 def _translate(tree: exp.Expr, text: str, line: int) -> st.Statement:
     kw = {"text": text, "line": line}
@@ -162,7 +232,7 @@ def _translate(tree: exp.Expr, text: str, line: int) -> st.Statement:
     if isinstance(tree, exp.Describe):
         target = tree.this
         if not isinstance(target, exp.Table):
-            raise _unsupported(text, "DESCRIBE takes a resource name: DESCRIBE provider.service.resource")
+            raise _Located("DESCRIBE takes a resource name: DESCRIBE provider.service.resource", target)
         return st.Describe(target=_table_name(target), extended=(tree.args.get("style") or "").upper()
                            == "EXTENDED", **kw)
     if isinstance(tree, Exec):
@@ -201,8 +271,8 @@ def _table_name(node: exp.Expr) -> tuple[str, ...]:
     if isinstance(node, exp.Schema):
         node = node.this
     if not isinstance(node, exp.Table):
-        raise ProgrammingError(f"expected a resource name like provider.service.resource, got "
-                               f"'{node.sql()}'")
+        raise _Located("expected a resource name like provider.service.resource, got '{near}'",
+                       node if isinstance(node, exp.Expr) else None)
     parts = [p.name for p in node.parts]
     return tuple(parts)
 
@@ -210,7 +280,8 @@ def _table_name(node: exp.Expr) -> tuple[str, ...]:
 def _column_name(node: exp.Expr, text: str) -> str:
     if isinstance(node, exp.Column) and not node.table:
         return node.name
-    raise ProgrammingError(f"expected a column name, got '{node.sql()}'", statement=text)
+    raise _Located("expected a column name, got '{near}'",
+                   node if isinstance(node, exp.Expr) else None)
 
 
 def _value(node: exp.Expr, text: str) -> st.Value:
@@ -232,8 +303,8 @@ def _value(node: exp.Expr, text: str) -> st.Value:
         return _value(node.this, text)
     if isinstance(node, exp.Placeholder):
         return st.Placeholder(node.this if node.this else node.meta["index"])
-    raise ProgrammingError(f"only literal values are accepted here (strings, numbers, TRUE, FALSE, "
-                           f"NULL); got '{node.sql()}'", statement=text)
+    raise _Located("only literal values are accepted here (strings, numbers, TRUE, FALSE, NULL, "
+                   "? or :name); got '{near}'", node if isinstance(node, exp.Expr) else None)
 
 
 def _exec(tree: Exec, kw: dict) -> st.Exec:
@@ -244,14 +315,14 @@ def _exec(tree: Exec, kw: dict) -> st.Exec:
         value = _value(p.expression, kw["text"])
         if p.args.get("json"):
             if name.lower() != "json":
-                raise ProgrammingError(f"unknown parameter @@{name}: the only @@ parameter is "
-                                       "@@json (a whole request body)", statement=kw["text"])
+                raise _Located(f"unknown parameter @@{name}: the only @@ parameter is @@json (a "
+                               "whole request body)", p)
             if has_body:
-                raise ProgrammingError("@@json is given twice", statement=kw["text"])
+                raise _Located("@@json is given twice", p)
             body, has_body = value, True
             continue
         if name in params:
-            raise ProgrammingError(f"parameter @{name} is given twice", statement=kw["text"])
+            raise _Located(f"parameter @{name} is given twice", p)
         params[name] = value
     return st.Exec(target=_name(tree.this), params=tuple(params.items()), body_json=body,
                    has_body_json=has_body, **kw)
@@ -261,17 +332,19 @@ def _insert(tree: exp.Insert, kw: dict) -> st.Insert:
     text = kw["text"]
     schema = tree.this
     if not isinstance(schema, exp.Schema) or not schema.expressions:
-        raise ProgrammingError("INSERT needs a column list: INSERT INTO provider.service.resource "
-                               "(col, ...) SELECT ... or VALUES (...)", statement=text)
+        raise _Located("INSERT needs a column list: INSERT INTO provider.service.resource "
+                       "(col, ...) SELECT ... or VALUES (...)", schema)
     columns = tuple(c.name for c in schema.expressions)
     dupes = sorted({c for c in columns if columns.count(c) > 1})
     if dupes:
-        raise ProgrammingError(f"column {', '.join(dupes)} is listed twice", statement=text)
+        raise _Located(f"column {', '.join(dupes)} is listed twice", schema)
     rows = tuple(_rows(tree.expression, text))
+    nodes = list(_row_nodes(tree.expression))
     for i, row in enumerate(rows, 1):
         if len(row) != len(columns):
-            raise ProgrammingError(f"row {i} has {len(row)} value(s) but {len(columns)} column(s) "
-                                   f"are listed ({', '.join(columns)})", statement=text)
+            raise _Located(f"row {i} has {len(row)} value(s) but {len(columns)} column(s) are "
+                           f"listed ({', '.join(columns)})",
+                           nodes[i - 1] if len(nodes) == len(rows) else tree.expression)
     return st.Insert(target=_table_name(schema), columns=columns, rows=rows,
                      returning=_returning(tree.args.get("returning")), **kw)
 
@@ -282,20 +355,33 @@ def _rows(source: exp.Expr | None, text: str):
             yield tuple(_value(v, text) for v in tup.expressions)
     elif isinstance(source, exp.Union):
         if source.args.get("distinct"):
-            raise ProgrammingError("use UNION ALL between rows of an INSERT (UNION would drop "
-                                   "duplicate rows)", statement=text)
+            raise _Located("use UNION ALL between rows of an INSERT (UNION would drop duplicate "
+                           "rows)", source, keyword="UNION", after=source.this)
         yield from _rows(source.this, text)
         yield from _rows(source.expression, text)
     elif isinstance(source, exp.Select):
         if source.args.get("from_") or source.args.get("where"):
-            raise ProgrammingError("INSERT ... SELECT takes literal values only, without FROM",
-                                   statement=text)
+            raise _Located("INSERT ... SELECT takes literal values only, without FROM or WHERE",
+                           source)
         yield tuple(_value(_unalias(v), text) for v in source.expressions)
     elif isinstance(source, exp.Subquery):
         yield from _rows(source.this, text)
     else:
-        raise ProgrammingError("INSERT needs SELECT <values> or VALUES (...) after the column list",
-                               statement=text)
+        raise _Located("INSERT needs SELECT <values> or VALUES (...) after the column list",
+                       source)
+
+
+def _row_nodes(source: exp.Expr | None):
+    """The tree node of each row, in the order _rows yields them (for error positions)."""
+    if isinstance(source, exp.Values):
+        yield from source.expressions
+    elif isinstance(source, exp.Union):
+        yield from _row_nodes(source.this)
+        yield from _row_nodes(source.expression)
+    elif isinstance(source, exp.Subquery):
+        yield from _row_nodes(source.this)
+    elif source is not None:
+        yield source
 
 
 def _unalias(node: exp.Expr) -> exp.Expr:
@@ -326,8 +412,8 @@ def _columns(nodes, text: str, clause: str) -> tuple[st.Column, ...]:
         alias = node.alias if isinstance(node, exp.Alias) else None
         path = _path(_unalias(node))
         if path is None or (alias and not path):
-            raise ProgrammingError(f"{clause} takes field names, dotted paths (data.stream_key) and "
-                                   f"*; got '{node.sql()}'", statement=text)
+            raise _Located(f"{clause} takes field names, dotted paths (data.stream_key) and *; "
+                           "got '{near}'", node)
         cols.append(st.Column(path=path, alias=alias or None))
     return tuple(cols)
 
@@ -342,11 +428,10 @@ def _select(tree: exp.Select, kw: dict) -> st.Select:
     text = kw["text"]
     src = tree.args.get("from_")
     if src is None:
-        raise ProgrammingError("SELECT needs FROM provider.service.resource", statement=text)
+        raise _Located("SELECT needs FROM provider.service.resource", tree)
     for clause in ("joins", "group", "order", "limit", "having", "offset"):
         if tree.args.get(clause):
-            raise ProgrammingError(f"{clause.upper()} is not supported in SELECT yet",
-                                   statement=text)
+            raise _Located(f"{clause.upper()} is not supported in SELECT yet", tree)
     return st.Select(target=_table_name(src.this), columns=_columns(tree.expressions, text, "SELECT"),
                      where=_where(tree.args.get("where"), text), **kw)
 
@@ -363,13 +448,13 @@ def _where(node: exp.Expr | None, text: str) -> tuple[tuple[str, st.Value], ...]
         elif isinstance(cond, exp.EQ):
             name = _column_name(cond.this, text)
             if name in out:
-                raise ProgrammingError(f"WHERE gives {name} twice", statement=text)
+                raise _Located(f"WHERE gives {name} twice", cond)
             out[name] = _value(cond.expression, text)
         elif isinstance(cond, exp.Paren):
             walk(cond.this)
         else:
-            raise ProgrammingError("WHERE takes parameter = value conditions joined by AND; got "
-                                   f"'{cond.sql()}'", statement=text)
+            raise _Located("WHERE takes parameter = value conditions joined by AND; got '{near}'",
+                           cond)
 
     walk(node.this)
     return tuple(out.items())

@@ -12,7 +12,7 @@ import dataclasses
 import re
 
 # comments and quoted names are kept whole (a quote inside them is not a literal)
-_LEXEME = re.compile(r"""--[^\n]*|/\*.*?\*/|"(?:[^"]|"")*"|`[^`]*`|'(?:[^']|'')*'|[^-/"`']+|.""",
+LEXEME = re.compile(r"""--[^\n]*|/\*.*?\*/|"(?:[^"]|"")*"|`[^`]*`|'(?:[^']|'')*'|[^-/"`']+|.""",
                      re.DOTALL)
 _MARK = "\x01httpql"
 _SLOT = re.compile(r"\x01httpql(\d+)\x01")
@@ -24,7 +24,7 @@ def mask(sql: str) -> tuple[str, tuple[str, ...]] | None:
     if "\x01" in sql:
         return None
     parts, literals = [], []
-    for m in _LEXEME.finditer(sql):
+    for m in LEXEME.finditer(sql):
         lexeme = m.group()
         if lexeme.startswith("'"):
             if len(lexeme) < 2 or not lexeme.endswith("'") or "\n" in lexeme:
