@@ -14,7 +14,9 @@ from .errors import (
     DatabaseError,
     DataError,
     Error,
+    IntegrityError,
     InterfaceError,
+    InternalError,
     ManifestError,
     NotSupportedError,
     OperationalError,
@@ -34,7 +36,8 @@ paramstyle = "qmark"
 __all__ = [
     "connect", "Connection", "Cursor", "Result", "__version__", "apilevel", "threadsafety",
     "paramstyle", "Warning", "Error", "InterfaceError", "ManifestError", "DatabaseError",
-    "ProgrammingError", "ParseError", "DataError", "NotSupportedError", "OperationalError",
+    "ProgrammingError", "ParseError", "DataError", "IntegrityError", "InternalError",
+    "NotSupportedError", "OperationalError",
     "OutcomeUnknownError", "ApiError",
 ]
 

@@ -10,10 +10,13 @@ import json
 import re
 import uuid
 
-from .errors import DataError
+from .errors import DataError, ProgrammingError
 from .manifest.model import Param
+from .sql.statements import Placeholder
 
 MAX_VALUE_CHARS = 100_000
+MAX_JSON_DEPTH = 32  # far deeper than any API body; stops recursion long before Python's limit
+_VALUE_TYPES = (str, int, float, bool, dict, list, type(None))
 _TEMPLATE = re.compile(r"\{\{\s*[\w.]*\s*\}\}")
 _INT = re.compile(r"^[+-]?\d+$")
 _JSON_TYPE = {bool: "boolean", int: "integer", float: "number", str: "string", dict: "object",
@@ -30,6 +33,13 @@ def describe(value) -> str:
 
 def bind(param: Param, value, where: str, top: bool = True):
     """The JSON value to send for ``param``; raises DataError naming ``where`` (e.g. a column)."""
+    if isinstance(value, Placeholder):
+        shown = f"?{value.key + 1}" if isinstance(value.key, int) else f":{value.key}"
+        raise ProgrammingError(f"{where} is the placeholder {shown}, but no value was bound to it: "
+                               "pass parameters (execute(sql, params)) or write a literal")
+    if not isinstance(value, _VALUE_TYPES):
+        raise DataError(f"{where} is a Python {type(value).__name__}; values must be str, int, "
+                        "float, bool, None, dict or list")
     if isinstance(value, str):
         if len(value) > MAX_VALUE_CHARS:
             raise DataError(f"{where} is {len(value):,} characters long; the limit is "
@@ -78,6 +88,11 @@ def _string(param: Param, value, where: str) -> str:
         raise DataError(f"{where} must be a string, got {describe(value)}{hint}")
     if param.location == "path" and value == "":
         raise DataError(f"{where} cannot be empty")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise DataError(f"{where} holds {value[e.start]!r} at position {e.start + 1}, a lone "
+                        "surrogate that is not valid Unicode text") from None
     if param.max_length is not None and len(value) > param.max_length:
         raise DataError(f"{where} is {len(value)} characters long; at most {param.max_length} "
                         "are allowed")
@@ -100,13 +115,7 @@ def _is_uuid(value: str) -> bool:
 
 def _json(param: Param, value, where: str):
     want = dict if param.type == "object" else list
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as e:
-            raise DataError(f"{where} is not valid JSON: {e.msg} at line {e.lineno} column "
-                            f"{e.colno}; expected a JSON {param.type} like "
-                            f"{_example(param)}") from None
+    value = load_json(value, where, f"a JSON {param.type} like {_example(param)}")
     if not isinstance(value, want):
         raise DataError(f"{where} must be a JSON {param.type} like {_example(param)}, got "
                         f"{describe(value)}")
@@ -119,6 +128,28 @@ def _json(param: Param, value, where: str):
                                 f"{', '.join(param.properties)}")
             out[key] = bind(prop, item, f"{where}.{key}", top=False)
         return out
+    return value
+
+
+def load_json(value, where: str, expected: str):
+    """``value`` parsed if it is JSON text, checked to nest at most MAX_JSON_DEPTH deep."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as e:
+            raise DataError(f"{where} is not valid JSON: {e.msg} at line {e.lineno} column "
+                            f"{e.colno}; expected {expected}") from None
+        except (ValueError, RecursionError) as e:  # e.g. an integer of thousands of digits
+            reason = "nests too deeply" if isinstance(e, RecursionError) else str(e).split(";")[0]
+            raise DataError(f"{where} is not usable JSON: {reason}; expected {expected}") from None
+    level, depth = [value], 0
+    while level:  # breadth-first, so a deep value cannot exhaust the stack here either
+        depth += 1
+        if depth > MAX_JSON_DEPTH:
+            raise DataError(f"{where} nests more than {MAX_JSON_DEPTH} levels deep; expected "
+                            f"{expected}")
+        level = [c for v in level if isinstance(v, (dict, list))
+                 for c in (v.values() if isinstance(v, dict) else v)]
     return value
 
 

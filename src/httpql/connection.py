@@ -200,6 +200,8 @@ class Connection:
                     sent = f"rows 1-{i - 1} were sent and succeeded" if i > 1 else "nothing was sent"
                     e.message = f"row {i} of {total}: {e.message} ({sent}; later rows were not sent)"
                     e.args = (e.message,)
+                if i > 1 and (plan.read or plan.returning is not None):
+                    result.columns = _columns(plan.returning or plan.columns, result.rows)
                 e.partial = result if i > 1 else None
                 raise
             result.statuses.append(response.status)

@@ -7,6 +7,8 @@
         ├── ProgrammingError      the statement is wrong: syntax, unknown name, missing parameter
         │   └── ParseError        SQL that does not parse (line, column, offending text)
         ├── DataError             a value of the wrong type or shape (bad JSON, pattern mismatch)
+        ├── IntegrityError        PEP 249 name; the API's own conflicts arrive as ApiError
+        ├── InternalError         a bug in httpql itself (please report it)
         ├── NotSupportedError     a verb the resource has no method for (SELECT on livestreams)
         ├── OperationalError      the request could not be completed (connection, timeout, token)
         │   └── OutcomeUnknownError  sent, but whether the API acted is unknown
@@ -67,6 +69,14 @@ class DataError(DatabaseError):
     pass
 
 
+class IntegrityError(DatabaseError):
+    pass
+
+
+class InternalError(DatabaseError):
+    pass
+
+
 class NotSupportedError(DatabaseError):
     pass
 
@@ -95,6 +105,7 @@ class ApiError(DatabaseError):
 
 __all__ = [
     "Warning", "Error", "InterfaceError", "ManifestError", "DatabaseError", "ProgrammingError",
-    "ParseError", "DataError", "NotSupportedError", "OperationalError", "OutcomeUnknownError",
+    "ParseError", "DataError", "IntegrityError", "InternalError", "NotSupportedError",
+    "OperationalError", "OutcomeUnknownError",
     "ApiError",
 ]

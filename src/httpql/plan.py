@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode, urlsplit
 
-from .bind import bind
+from .bind import bind, load_json
 from .errors import DataError, InterfaceError, NotSupportedError, ProgrammingError
 from .manifest.model import Method, Provider, Registry, Resource, unknown
 from .sql import statements as st
@@ -39,9 +39,10 @@ class Request:
     def content(self) -> bytes | None:
         return json.dumps(self.body).encode() if self.has_body else None
 
-    def headers(self, token_text: str = "****") -> dict[str, str]:
+    def headers(self, token_text: str | None = "****") -> dict[str, str]:
+        """Request headers; ``token_text=None`` leaves Authorization to the HTTP layer."""
         h = {"Accept": "application/json"}
-        if self.auth == "bearer":
+        if self.auth == "bearer" and token_text is not None:
             h["Authorization"] = f"Bearer {token_text}"
         if self.has_body:
             h["Content-Type"] = "application/json"
@@ -176,13 +177,10 @@ class Planner:
         if not method.body_params:
             raise ProgrammingError(f"@@json gives a request body, but {method.name} takes none",
                                    statement=stmt.text)
-        if isinstance(body, str):
-            try:
-                body = json.loads(body)
-            except json.JSONDecodeError as e:
-                raise DataError(f"@@json is not valid JSON: {e.msg} at line {e.lineno} column "
-                                f"{e.colno}; expected an object like '{{\"name\": \"town-hall\"}}'",
-                                statement=stmt.text) from None
+        try:
+            body = load_json(body, "@@json", "an object like '{\"name\": \"town-hall\"}'")
+        except DataError as e:
+            raise DataError(e.message, statement=stmt.text) from None
         if not isinstance(body, dict):
             raise DataError("@@json must be a JSON object of body fields "
                             f"({', '.join(method.body_params)})", statement=stmt.text)
@@ -211,8 +209,8 @@ class Planner:
                 continue
             try:
                 value = bind(param, values[name], f"{name}{where}")
-            except DataError as e:
-                raise DataError(e.message, statement=stmt.text) from None
+            except (DataError, ProgrammingError) as e:
+                raise type(e)(e.message, statement=stmt.text) from None
             if param.location == "path":
                 path = path.replace("{" + name + "}", path_segment(value))
             elif param.location == "query":
