@@ -57,19 +57,21 @@ class HttpClient:
         self._client.close()
 
     def send(self, req: Request, token: Secret | None) -> Response:
-        headers = req.headers(token.reveal() if token is not None else "")
+        # The token goes in through an httpx.Auth object, so no frame of httpql ever holds it
+        # as a plain string (tools that print a traceback's locals would show it).
+        auth = BearerAuth(token) if token is not None and req.auth == "bearer" else None
         content = req.content
-        return Retrying(self.retry, req).run(lambda: self._attempt(req, headers, content))
+        return Retrying(self.retry, req).run(lambda: self._attempt(req, auth, content))
 
-    def _attempt(self, req: Request, headers: dict, content: bytes | None) -> Response:
+    def _attempt(self, req: Request, auth: BearerAuth | None, content: bytes | None) -> Response:
         if self.http_log is None:
-            return self._exchange(req, headers, content)
+            return self._exchange(req, auth, content)
         masked = " ".join(f"{k}: {v}" for k, v in req.headers().items())  # never the real token
         self.http_log(f"> {req.method} {req.url} [{masked}]"
                       + (f" body {len(content)} bytes" if content else ""))
         started = time.perf_counter()
         try:
-            resp = self._exchange(req, headers, content)
+            resp = self._exchange(req, auth, content)
         except ApiError as e:
             self.http_log(f"< HTTP {e.status} in {_ms(started)} ms")
             raise
@@ -79,24 +81,22 @@ class HttpClient:
         self.http_log(f"< HTTP {resp.status} in {_ms(started)} ms, {resp.raw_size} bytes")
         return resp
 
-    def _exchange(self, req: Request, headers: dict, content: bytes | None) -> Response:
-        with self._client.stream(req.method, req.url, headers=headers, content=content) as r:
+    def _exchange(self, req: Request, auth: BearerAuth | None, content: bytes | None) -> Response:
+        with self._client.stream(req.method, req.url, headers=req.headers(None), content=content,
+                                 auth=auth or httpx.USE_CLIENT_DEFAULT) as r:
             raw = self._read_capped(r, req)
             return self._decode(req, r, raw)
 
     def _read_capped(self, r: httpx.Response, req: Request) -> bytes:
         declared = r.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_response_bytes:
-            raise OperationalError(f"{req.operation}: the response is {int(declared):,} bytes, over "
-                                   f"the {self.max_response_bytes:,}-byte limit "
-                                   "(raise it with --max-response-bytes)")
+            raise _over_cap(req, r.status_code, f"is {int(declared):,} bytes, over",
+                            self.max_response_bytes)
         chunks, size = [], 0
         for chunk in r.iter_bytes():
             size += len(chunk)
             if size > self.max_response_bytes:
-                raise OperationalError(f"{req.operation}: the response exceeded the "
-                                       f"{self.max_response_bytes:,}-byte limit "
-                                       "(raise it with --max-response-bytes)")
+                raise _over_cap(req, r.status_code, "exceeded", self.max_response_bytes)
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -109,6 +109,12 @@ class HttpClient:
             except (ValueError, UnicodeDecodeError) as e:
                 decode_error = e
         status = r.status_code
+        if 300 <= status < 400:
+            where = headers.get("location", "an address it did not give")
+            raise ApiError(f"{req.operation} failed: HTTP {status}: the API redirected to {where}; "
+                           "httpql does not follow redirects, so the token never goes to another "
+                           "address (check the base URL)", status=status, method=req.operation,
+                           api_message=f"redirect to {where}", headers=headers)
         if not 200 <= status < 300:
             raise api_error(req, status, body, raw, headers)
         if decode_error is not None:
@@ -118,6 +124,32 @@ class HttpClient:
                 f"(content type {ctype}, starts {_snippet(raw)!r}); the operation may have "
                 "succeeded", )
         return Response(status=status, headers=headers, body=body, raw_size=len(raw))
+
+
+class BearerAuth(httpx.Auth):
+    """Adds ``Authorization: Bearer`` to each request from a Secret, at the last moment."""
+
+    def __init__(self, token: Secret) -> None:
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "BearerAuth(****)"
+
+    def auth_flow(self, request: httpx.Request):
+        request.headers["Authorization"] = "Bearer " + self._token.reveal()
+        yield request
+
+
+def _over_cap(req: Request, status: int, how: str, cap: int) -> OperationalError:
+    text = (f"{req.operation}: the response {how} the {cap:,}-byte limit, so it was not read "
+            "(raise the limit with --max-response-bytes or max_response_bytes=)")
+    if 200 <= status < 300:
+        hint = req.outcome_hint or "check the resource's state before sending it again"
+        text += (f". The API answered HTTP {status}: the {req.method} succeeded, but its result is "
+                 f"unknown to httpql; do not send it again blindly: {hint}")
+    else:
+        text += f". The API answered HTTP {status}"
+    return OperationalError(text)
 
 
 def api_error(req: Request, status: int, body, raw: bytes, headers: dict) -> ApiError:
