@@ -1,46 +1,44 @@
-"""SQL text -> typed statements, through the StackQL sqlglot dialect.
+"""SQL text -> typed statements: the one entry point, ``parse_script``.
 
-A script is tokenized once and split on ``;`` so every statement keeps its own source text and
-line; every statement of a script is parsed before any is run, so a syntax error late in a script
-sends nothing.
+Every statement of a script is parsed before any is run, so a syntax error late in a script sends
+nothing. Three routes, cheapest first: scripts of plain SHOW/DESCRIBE statements by regular
+expression (``quick.py``, no sqlglot import); statements whose shape (the text with its string
+literals masked) was parsed before, by filling the values in (``shapes.py``); everything else
+through the sqlglot dialect (``grammar.py``).
 """
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
-from sqlglot import errors as sqlglot_errors
-from sqlglot import exp
-from sqlglot.tokens import TokenType
-
-from ..errors import Error, ParseError, ProgrammingError
+from ..errors import Error, ProgrammingError
 from . import shapes
 from . import statements as st
-from .dialect import DottedName, Exec, Show, StackQL
+from .quick import quick_parse
 
 MAX_STATEMENT_CHARS = 1_000_000
-
 MAX_SHAPES = 512
 
-_DIALECT = StackQL()
 _SHAPES: dict[str, tuple[st.Statement, ...]] = {}
 
 
 def parse_script(sql: str) -> list[st.Statement]:
     """Every statement of a script, in order. Raises ParseError/ProgrammingError."""
+    quick = quick_parse(sql)
+    if quick is not None:
+        return quick
+    from .grammar import parse_text
+
     masked = shapes.mask(sql) if len(sql) <= MAX_STATEMENT_CHARS else None
     if masked is None:
-        return list(_parse_cached(sql))
+        return list(parse_text(sql))
     shape, literals = masked
     template = _SHAPES.get(shape)
     if template is not None:
         return list(shapes.fill(template, literals))
     # First time this shape is seen: the real text's parse is what counts (its errors and
     # values); the shape is kept only if filling it gives exactly the same statements.
-    statements = _parse_cached(sql)
+    statements = parse_text(sql)
     try:
-        template = _parse_cached(shape)
+        template = parse_text(shape)
     except Error:
         template = None
     filled = shapes.fill(template, literals) if template is not None else None
@@ -57,404 +55,3 @@ def parse_one(sql: str) -> st.Statement:
     if len(stmts) != 1:
         raise ProgrammingError(f"expected one statement, got {len(stmts)}", statement=sql)
     return stmts[0]
-
-
-@lru_cache(maxsize=256)
-def _parse_cached(sql: str) -> tuple[st.Statement, ...]:
-    # statements are immutable, so repeating a script re-uses its parse
-    if len(sql) > MAX_STATEMENT_CHARS:
-        raise ParseError(f"script is {len(sql):,} characters long; the limit is "
-                         f"{MAX_STATEMENT_CHARS:,}")
-    try:
-        tokens = _DIALECT.tokenize(sql)
-    except sqlglot_errors.TokenError:
-        raise _token_error(sql) from None
-    out = []
-    qmarks = 0  # ``?`` placeholders are numbered across the whole script
-    for chunk in _split(tokens):
-        text = sql[chunk[0].start:chunk[-1].end + 1]
-        _check_first_word(chunk[0], text)
-        try:
-            trees = _DIALECT.parser().parse(chunk, sql)
-        except sqlglot_errors.ParseError as e:
-            raise _parse_error(e, text) from None
-        except (ValueError, TypeError, IndexError, KeyError, AttributeError,
-                RecursionError) as e:
-            # sqlglot can trip over very odd input; that is still a syntax error to the user
-            raise ParseError(f"syntax error at line {chunk[0].line}: cannot parse this statement "
-                             f"({type(e).__name__})", line=chunk[0].line, statement=text) from None
-        for tree in trees:
-            if tree is not None:
-                for ph in tree.find_all(exp.Placeholder, bfs=False):
-                    if not ph.this:
-                        ph.meta["index"] = qmarks
-                        qmarks += 1
-                try:
-                    out.append(_translate(tree, text, chunk[0].line))
-                except _Located as e:
-                    raise _located_error(e, sql, text, chunk[0].line) from None
-    return tuple(out)
-
-
-def _split(tokens):
-    chunk = []
-    for token in tokens:
-        if token.token_type == TokenType.SEMICOLON:
-            if chunk:
-                yield chunk
-            chunk = []
-        else:
-            chunk.append(token)
-    if chunk:
-        yield chunk
-
-
-STATEMENT_WORDS = ("SHOW", "DESCRIBE", "DESC", "EXEC", "EXECUTE", "SELECT", "INSERT", "UPDATE",
-                   "DELETE")
-
-
-def _check_first_word(token, text: str) -> None:
-    # Anything else would reach sqlglot's expression or Command fallback and come back as
-    # something we do not run; say so with the position instead.
-    word = token.text.upper()
-    if token.token_type == TokenType.L_PAREN or word in STATEMENT_WORDS:
-        return
-    import difflib
-
-    close = difflib.get_close_matches(word, STATEMENT_WORDS, n=1)
-    hint = f" (did you mean {close[0]}?)" if close else ""
-    col = token.col - len(token.text) + 1  # sqlglot's col is where the token ends
-    raise ParseError(f"syntax error at line {token.line}, column {col}: unknown statement "
-                     f"'{token.text}'{hint}; httpql runs SHOW, DESCRIBE, SELECT, INSERT, UPDATE, "
-                     "DELETE and EXEC", line=token.line, col=col, statement=text)
-
-
-_MISSING = re.compile(r"Required keyword: '\w+' missing for <class '(?:[\w]+\.)*(\w+)'>")
-
-_OPENERS = {"'": "string", '"': "quoted name", "`": "quoted name", "/*": "comment"}
-
-
-def _token_error(sql: str) -> ParseError:
-    # sqlglot's TokenError does not say where the bad token began; find the quote or comment
-    # that never closes with the same lexer the shape cache uses
-    start, kind = len(sql), "string, quoted name or comment"
-    for m in shapes.LEXEME.finditer(sql):
-        lexeme = m.group()
-        opener = "/*" if lexeme == "/" and sql.startswith("/*", m.start()) else lexeme
-        if opener in _OPENERS:
-            start, kind = m.start(), _OPENERS[opener]
-            break
-    line, col = _line_col(sql, start)
-    near = sql[start:start + 40].split("\n", 1)[0]
-    return ParseError(f"syntax error at line {line}, column {col}: unterminated {kind} starting "
-                      f"at '{near}'", line=line, col=col, statement=sql)
-
-
-def _line_col(sql: str, offset: int) -> tuple[int, int]:
-    return sql.count("\n", 0, offset) + 1, offset - (sql.rfind("\n", 0, offset) + 1) + 1
-
-
-def _parse_error(e: sqlglot_errors.ParseError, text: str) -> ParseError:
-    info = e.errors[0] if e.errors else {}
-    line, col = info.get("line"), info.get("col")
-    near = (info.get("highlight") or "").strip()
-    desc = info.get("description") or str(e).split("\n")[0]
-    if "<Token" in desc:  # sqlglot's messages can embed token reprs; the position says enough
-        desc = desc.split(" but got <Token")[0].split(" <Token")[0]
-    if near == "SENTINEL":
-        near = ""
-    missing = _MISSING.search(desc)
-    if missing:  # "Required keyword: 'this' missing for <class ...Where>": a clause left empty
-        clause = missing.group(1).upper()
-        desc = ("unclosed or empty parenthesis" if clause == "PAREN"
-                else f"{clause} is incomplete: something must follow it")
-    if col and near and "\n" not in near:
-        col = max(1, col - len(near) + 1)  # report where the offending text starts
-    where = f" at line {line}, column {col}" if line else ""
-    near_txt = f" near '{near[:60]}'" if near else ""
-    return ParseError(f"syntax error{where}{near_txt}: {desc}", line=line, col=col, statement=text)
-
-
-# --- sqlglot tree -> statements ---------------------------------------------------------------
-
-class _Located(Exception):
-    """A meaning error found while translating, at ``node`` (or at ``keyword`` after ``after``).
-    ``{near}`` in the message becomes the user's own text of that node."""
-
-    def __init__(self, message: str, node: exp.Expr | None = None, *, keyword: str | None = None,
-                 after: exp.Expr | None = None) -> None:
-        super().__init__(message)
-        self.message, self.node, self.keyword, self.after = message, node, keyword, after
-
-
-def _span(node: exp.Expr) -> tuple[int, int] | None:
-    """Source offsets of everything sqlglot recorded a position for under ``node``."""
-    points = [(n.meta["start"], n.meta["end"]) for n in node.walk() if "start" in n.meta]
-    if not points:
-        return None
-    return min(p[0] for p in points), max(p[1] for p in points)
-
-
-def _located_error(e: _Located, sql: str, text: str, line: int) -> ParseError:
-    span = _span(e.node) if e.node is not None else None
-    if span and e.keyword:
-        after = _span(e.after) if e.after is not None else None
-        m = re.compile(rf"\b{e.keyword}\b", re.I).search(sql, after[1] + 1 if after else span[0])
-        span = (m.start(), m.end() - 1) if m else span
-    elif span:
-        start, end = span
-        # sqlglot records a function's name and arguments, not its closing parenthesis
-        depth = sql.count("(", start, end + 1) - sql.count(")", start, end + 1)
-        if depth == 0 and sql[end + 1:].lstrip().startswith("(") and isinstance(e.node, exp.Func):
-            depth, end = 1, sql.index("(", end + 1)
-        while depth > 0 and end + 1 < len(sql):
-            end += 1
-            depth += {"(": 1, ")": -1}.get(sql[end], 0)
-        span = (start, end)
-    if span is None:
-        return ParseError(f"{e.message.replace('{near}', text)} (line {line})", line=line,
-                          statement=text)
-    near = sql[span[0]:span[1] + 1]
-    at_line, col = _line_col(sql, span[0])
-    at = "" if "{near}" in e.message else f", at '{near[:60]}'"
-    message = e.message.replace("{near}", near)
-    return ParseError(f"{message} (line {at_line}, column {col}{at})", line=at_line, col=col,
-                      statement=text)
-
-
-def _translate(tree: exp.Expr, text: str, line: int) -> st.Statement:
-    kw = {"text": text, "line": line}
-    if isinstance(tree, Show):
-        like = tree.args.get("like")
-        return st.Show(kind=tree.args["kind"], target=_name(tree.this) if tree.this else (),
-                       extended=bool(tree.args.get("extended")),
-                       like=like.this if like is not None else None, **kw)
-    if isinstance(tree, exp.Describe):
-        target = tree.this
-        if not isinstance(target, exp.Table):
-            raise _Located("DESCRIBE takes a resource name: DESCRIBE provider.service.resource", target)
-        return st.Describe(target=_table_name(target), extended=(tree.args.get("style") or "").upper()
-                           == "EXTENDED", **kw)
-    if isinstance(tree, Exec):
-        return _exec(tree, kw)
-    if isinstance(tree, exp.Insert):
-        return _insert(tree, kw)
-    if isinstance(tree, exp.Select):
-        return _select(tree, kw)
-    if isinstance(tree, exp.Delete):
-        return st.Delete(target=_table_name(tree.this), where=_where(tree.args.get("where"), text),
-                         returning=_returning(tree.args.get("returning")), **kw)
-    if isinstance(tree, exp.Update):
-        sets = []
-        for eq in tree.expressions:
-            sets.append((_column_name(eq.this, text), _value(eq.expression, text)))
-        return st.Update(target=_table_name(tree.this), assignments=tuple(sets),
-                         where=_where(tree.args.get("where"), text),
-                         returning=_returning(tree.args.get("returning")), **kw)
-    if isinstance(tree, exp.Command):
-        word = str(tree.this).upper()
-        raise ParseError(f"unsupported statement '{word}': httpql understands SHOW, DESCRIBE, "
-                         "SELECT, INSERT, UPDATE, DELETE and EXEC", line=line, statement=text)
-    raise _unsupported(text, f"{type(tree).__name__.upper()} statements are not supported: "
-                             "httpql understands SHOW, DESCRIBE, SELECT, INSERT, UPDATE, DELETE and EXEC")
-
-
-def _unsupported(text: str, message: str) -> ProgrammingError:
-    return ProgrammingError(message, statement=text)
-
-
-def _name(node: DottedName) -> tuple[str, ...]:
-    return tuple(i.this for i in node.expressions)
-
-
-def _table_name(node: exp.Expr) -> tuple[str, ...]:
-    if isinstance(node, exp.Schema):
-        node = node.this
-    if not isinstance(node, exp.Table):
-        raise _Located("expected a resource name like provider.service.resource, got '{near}'",
-                       node if isinstance(node, exp.Expr) else None)
-    parts = [p.name for p in node.parts]
-    return tuple(parts)
-
-
-def _column_name(node: exp.Expr, text: str) -> str:
-    if isinstance(node, exp.Column) and not node.table:
-        return node.name
-    raise _Located("expected a column name, got '{near}'",
-                   node if isinstance(node, exp.Expr) else None)
-
-
-def _value(node: exp.Expr, text: str) -> st.Value:
-    if isinstance(node, exp.Literal):
-        if node.is_string:
-            return node.this
-        raw = node.this
-        try:
-            return int(raw)
-        except ValueError:
-            return float(raw)
-    if isinstance(node, exp.Boolean):
-        return bool(node.this)
-    if isinstance(node, exp.Null):
-        return None
-    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
-        return -_value(node.this, text)
-    if isinstance(node, exp.Paren):
-        return _value(node.this, text)
-    if isinstance(node, exp.Placeholder):
-        return st.Placeholder(node.this if node.this else node.meta["index"])
-    raise _Located("only literal values are accepted here (strings, numbers, TRUE, FALSE, NULL, "
-                   "? or :name); got '{near}'", node if isinstance(node, exp.Expr) else None)
-
-
-def _exec(tree: Exec, kw: dict) -> st.Exec:
-    params: dict[str, st.Value] = {}
-    body, has_body = None, False
-    for p in tree.expressions:
-        name = p.this.this
-        value = _value(p.expression, kw["text"])
-        if p.args.get("json"):
-            if name.lower() != "json":
-                raise _Located(f"unknown parameter @@{name}: the only @@ parameter is @@json (a "
-                               "whole request body)", p)
-            if has_body:
-                raise _Located("@@json is given twice", p)
-            body, has_body = value, True
-            continue
-        if name in params:
-            raise _Located(f"parameter @{name} is given twice", p)
-        params[name] = value
-    return st.Exec(target=_name(tree.this), params=tuple(params.items()), body_json=body,
-                   has_body_json=has_body, **kw)
-
-
-def _insert(tree: exp.Insert, kw: dict) -> st.Insert:
-    text = kw["text"]
-    schema = tree.this
-    if not isinstance(schema, exp.Schema) or not schema.expressions:
-        raise _Located("INSERT needs a column list: INSERT INTO provider.service.resource "
-                       "(col, ...) SELECT ... or VALUES (...)", schema)
-    columns = tuple(c.name for c in schema.expressions)
-    dupes = sorted({c for c in columns if columns.count(c) > 1})
-    if dupes:
-        raise _Located(f"column {', '.join(dupes)} is listed twice", schema)
-    rows = tuple(_rows(tree.expression, text))
-    nodes = list(_row_nodes(tree.expression))
-    for i, row in enumerate(rows, 1):
-        if len(row) != len(columns):
-            raise _Located(f"row {i} has {len(row)} value(s) but {len(columns)} column(s) are "
-                           f"listed ({', '.join(columns)})",
-                           nodes[i - 1] if len(nodes) == len(rows) else tree.expression)
-    return st.Insert(target=_table_name(schema), columns=columns, rows=rows,
-                     returning=_returning(tree.args.get("returning")), **kw)
-
-
-def _rows(source: exp.Expr | None, text: str):
-    if isinstance(source, exp.Values):
-        for tup in source.expressions:
-            yield tuple(_value(v, text) for v in tup.expressions)
-    elif isinstance(source, exp.Union):
-        if source.args.get("distinct"):
-            raise _Located("use UNION ALL between rows of an INSERT (UNION would drop duplicate "
-                           "rows)", source, keyword="UNION", after=source.this)
-        yield from _rows(source.this, text)
-        yield from _rows(source.expression, text)
-    elif isinstance(source, exp.Select):
-        if source.args.get("from_") or source.args.get("where"):
-            raise _Located("INSERT ... SELECT takes literal values only, without FROM or WHERE",
-                           source)
-        yield tuple(_value(_unalias(v), text) for v in source.expressions)
-    elif isinstance(source, exp.Subquery):
-        yield from _rows(source.this, text)
-    else:
-        raise _Located("INSERT needs SELECT <values> or VALUES (...) after the column list",
-                       source)
-
-
-def _row_nodes(source: exp.Expr | None):
-    """The tree node of each row, in the order _rows yields them (for error positions)."""
-    if isinstance(source, exp.Values):
-        yield from source.expressions
-    elif isinstance(source, exp.Union):
-        yield from _row_nodes(source.this)
-        yield from _row_nodes(source.expression)
-    elif isinstance(source, exp.Subquery):
-        yield from _row_nodes(source.this)
-    elif source is not None:
-        yield source
-
-
-def _unalias(node: exp.Expr) -> exp.Expr:
-    return node.this if isinstance(node, exp.Alias) else node
-
-
-def _path(node: exp.Expr) -> tuple[str, ...] | None:
-    if isinstance(node, exp.Star):
-        return ()
-    if isinstance(node, exp.Column):
-        if isinstance(node.this, exp.Star):
-            return None
-        return tuple(p.name for p in node.parts)
-    if isinstance(node, exp.Dot):
-        left = _path(node.this)
-        right = _path(node.expression)
-        if left is None or right is None:
-            return None
-        return left + right
-    if isinstance(node, exp.Identifier):
-        return (node.this,)
-    return None
-
-
-def _columns(nodes, text: str, clause: str) -> tuple[st.Column, ...]:
-    cols = []
-    for node in nodes:
-        alias = node.alias if isinstance(node, exp.Alias) else None
-        path = _path(_unalias(node))
-        if path is None or (alias and not path):
-            raise _Located(f"{clause} takes field names, dotted paths (data.stream_key) and *; "
-                           "got '{near}'", node)
-        cols.append(st.Column(path=path, alias=alias or None))
-    return tuple(cols)
-
-
-def _returning(node: exp.Expr | None) -> tuple[st.Column, ...] | None:
-    if node is None:
-        return None
-    return _columns(node.expressions, node.sql(), "RETURNING")
-
-
-def _select(tree: exp.Select, kw: dict) -> st.Select:
-    text = kw["text"]
-    src = tree.args.get("from_")
-    if src is None:
-        raise _Located("SELECT needs FROM provider.service.resource", tree)
-    for clause in ("joins", "group", "order", "limit", "having", "offset"):
-        if tree.args.get(clause):
-            raise _Located(f"{clause.upper()} is not supported in SELECT yet", tree)
-    return st.Select(target=_table_name(src.this), columns=_columns(tree.expressions, text, "SELECT"),
-                     where=_where(tree.args.get("where"), text), **kw)
-
-
-def _where(node: exp.Expr | None, text: str) -> tuple[tuple[str, st.Value], ...]:
-    if node is None:
-        return ()
-    out: dict[str, st.Value] = {}
-
-    def walk(cond: exp.Expr) -> None:
-        if isinstance(cond, exp.And):
-            walk(cond.this)
-            walk(cond.expression)
-        elif isinstance(cond, exp.EQ):
-            name = _column_name(cond.this, text)
-            if name in out:
-                raise _Located(f"WHERE gives {name} twice", cond)
-            out[name] = _value(cond.expression, text)
-        elif isinstance(cond, exp.Paren):
-            walk(cond.this)
-        else:
-            raise _Located("WHERE takes parameter = value conditions joined by AND; got '{near}'",
-                           cond)
-
-    walk(node.this)
-    return tuple(out.items())
