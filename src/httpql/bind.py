@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 
 from .errors import DataError, ProgrammingError
 from .manifest.model import Param
@@ -106,11 +105,12 @@ def _string(param: Param, value, where: str) -> str:
     return value
 
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def _is_uuid(value: str) -> bool:
-    try:
-        return len(value) == 36 and str(uuid.UUID(value)) == value.lower()
-    except ValueError:
-        return False
+    # the canonical 8-4-4-4-12 form the API uses (uuid.UUID would also take braces and urn:)
+    return _UUID.fullmatch(value) is not None
 
 
 def _json(param: Param, value, where: str):

@@ -33,7 +33,13 @@ class Request:
     resource: str = ""
     operation: str = ""  # the manifest method name
     success_status: tuple[int, ...] = (200,)
-    outcome_hint: str | None = None
+    outcome_hint: str | None = None  # the manifest's text; {name} is filled from ``values``
+    values: dict | None = field(default=None, compare=False, repr=False)
+
+    def hint(self) -> str | None:
+        """How to check whether the operation happened, with this request's values filled in
+        (built only when an error needs it)."""
+        return _fill(self.outcome_hint, self.values or {})
 
     @property
     def content(self) -> bytes | None:
@@ -73,12 +79,20 @@ class Planner:
     registry: Registry
     base_urls: dict[str, str] = field(default_factory=dict)  # provider id -> override
 
+    _checked: dict[str, str] = field(default_factory=dict, repr=False)
+
     def base_url(self, provider: Provider) -> str:
+        """The provider's base URL: override, else its environment variable, else the manifest's;
+        read and checked once per planner."""
+        url = self._checked.get(provider.id)
+        if url is not None:
+            return url
         url = self.base_urls.get(provider.id)
         if url is None and provider.base_url_env:
             url = os.environ.get(provider.base_url_env) or None
         url = (url or provider.base_url).rstrip("/")
         check_base_url(url, provider)
+        self._checked[provider.id] = url
         return url
 
     def plan(self, stmt: st.Statement) -> Plan:
@@ -225,7 +239,7 @@ class Planner:
                        has_body=bool(method.body_params), auth=provider.auth_type,
                        credentials_env=provider.credentials_env, resource=res.id,
                        operation=method.name, success_status=method.success_status,
-                       outcome_hint=_fill(method.outcome_hint, values))
+                       outcome_hint=method.outcome_hint, values=values)
 
 
 def _fill(template: str | None, values: dict) -> str | None:

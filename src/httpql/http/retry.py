@@ -109,7 +109,7 @@ class Retrying:
         p.sleep(delay)
 
     def _unknown(self, what: str, status: int | None) -> OutcomeUnknownError:
-        hint = self.req.outcome_hint or "check the resource's state before sending it again"
+        hint = self.req.hint() or "check the resource's state before sending it again"
         err = OutcomeUnknownError(
             f"{self.req.operation}: {what}. The {self.req.method} may have been acted on, so it "
             f"was not retried; the outcome is unknown: {hint}")
