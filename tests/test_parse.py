@@ -222,6 +222,8 @@ BAD = [
     pytest.param("EXEC a.b.c.m @x=now()", 1, 17, "now()", "literal", id="function-call-in-exec"),
     pytest.param("INSERT INTO a.b.c (x) SELECT 'a' UNION SELECT 'b'", 1, 34, "UNION", "UNION ALL",
                  id="plain-union"),
+    pytest.param("INSERT INTO a.b.c (x) SELECT 'a' RETURNING data AS", 1, 49, "AS", "name after AS",
+                 id="as-without-a-name"),
 ]
 
 

@@ -43,6 +43,13 @@ class StackQLParser(parser.Parser):
         TokenType.SHOW: lambda self: self._parse_show(),
     }
 
+    def _parse_alias(self, this, explicit: bool = False):
+        # sqlglot drops an AS with no name after it (RETURNING data AS); that is a typo to report
+        result = super()._parse_alias(this, explicit)
+        if result is this and self._prev is not None and self._prev.token_type == TokenType.ALIAS:
+            self.raise_error("Expected a name after AS")
+        return result
+
     def _parse_dotted_name(self, what: str) -> DottedName:
         parts = []
         while True:
