@@ -683,3 +683,42 @@ def test_redirect_on_get_is_not_followed(toy_paths):
         rows, err = run(conn, select_sql(str(uuid.uuid4())))
     assert isinstance(err, httpql.ApiError) and err.status == 302
     assert [r.url.host for r in seen] == ["api.example.invalid"]
+
+
+def test_a_slow_trickle_is_stopped_by_the_total_timeout():
+    """Each chunk arrives well within the read timeout, but the whole answer would take seconds:
+    the total timeout ends it, a POST is not sent again, and the error says which timeout."""
+    sent = []
+
+    def trickle():
+        yield b'{"success": true, "data": {"x": "'
+        for _ in range(100):
+            time.sleep(0.02)
+            yield b"y"
+        yield b'"}}'
+
+    def handler(request):
+        sent.append(request)
+        return httpx.Response(201, content=trickle())
+
+    with httpql.connect(token="t", transport=httpx.MockTransport(handler), timeout=5.0,
+                        total_timeout=0.3) as conn:
+        started = time.monotonic()
+        rows, err = run(conn, insert_sql(str(uuid.uuid4())))
+        took = time.monotonic() - started
+    assert isinstance(err, httpql.OutcomeUnknownError), err
+    assert "0.3 s total timeout" in str(err) and START in str(err)
+    assert len(sent) == 1
+    assert took < 1.5
+    evidence.record("fault", "slow trickle past --total-timeout (POST)", outcome=f"{type(err).__name__}: {err}",
+                    requests=len(sent), duplicated=False, lost=False)
+
+
+def test_timeout_error_names_the_operation_and_the_seconds(emulator, meeting_id):
+    emulator.inject("delay", seconds=1.0)
+    with httpql.connect(base_url=emulator.base_url, token=emulator.token, timeout=0.2,
+                        retry_max_wait=0.01) as conn:
+        rows, err = run(conn, insert_sql(meeting_id))
+    assert isinstance(err, httpql.OutcomeUnknownError)
+    assert START in str(err) and "0.2 s timeout" in str(err) and "--timeout" in str(err)
+    time.sleep(1.0)  # let the emulator finish the delayed request before the next test

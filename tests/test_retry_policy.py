@@ -417,3 +417,19 @@ def test_policy_is_immutable_and_replaceable():
     with pytest.raises(AttributeError):
         p.max_attempts = 9  # type: ignore[misc]
     assert replace(p, max_attempts=9).max_attempts == 9
+
+
+# --- the total timeout ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_no_wait_runs_past_the_total_timeout(method):
+    """A 429 asking for 5 s when 1 s of the request's total time is left: give up now, and say
+    why, rather than sleep past the deadline."""
+    pol, sleeps = policy(max_delay=30.0)
+    attempt = always(lambda: api_error(429, retry_after="5"))
+    r = Retrying(pol, request(method), deadline=time.monotonic() + 1.0)
+    with pytest.raises(httpql.ApiError) as info:
+        r.run(attempt)
+    assert len(attempt.calls) == 1 and sleeps == []
+    assert "total timeout" in str(info.value)

@@ -37,6 +37,7 @@ class Result:
 class Connection:
     def __init__(self, *, token: str | None = None, base_url: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT, connect_timeout: float | None = None,
+                 total_timeout: float | None = None,
                  retries: int | None = None, retry_max_wait: float | None = None,
                  retry_budget: float | None = None, max_response_bytes: int | None = None,
                  provider_paths: list | None = None, dry_run: bool = False,
@@ -56,7 +57,8 @@ class Connection:
         self.planner = Planner(self.registry, overrides)
         self._token = Secret(token) if token else None
         self.dry_run = dry_run
-        self._http_options = dict(timeout=timeout, connect_timeout=connect_timeout, retries=retries,
+        self._http_options = dict(timeout=timeout, connect_timeout=connect_timeout,
+                                  total_timeout=total_timeout, retries=retries,
                                   retry_max_wait=retry_max_wait, retry_budget=retry_budget,
                                   max_response_bytes=max_response_bytes, transport=transport,
                                   http_log=http_log)
@@ -166,6 +168,7 @@ class Connection:
             if o["max_response_bytes"] is not None:
                 kwargs["max_response_bytes"] = o["max_response_bytes"]
             self._http = HttpClient(timeout=o["timeout"], connect_timeout=o["connect_timeout"],
+                                    total_timeout=o["total_timeout"],
                                     retry=policy, transport=o["transport"],
                                     http_log=o["http_log"], **kwargs)
         return self._http
@@ -234,7 +237,7 @@ def _columns(columns: tuple[st.Column, ...], rows: list[dict]) -> list[str]:
 
 
 def connect(**options) -> Connection:
-    """Open a connection. Options: token, base_url, timeout, connect_timeout, retries,
+    """Open a connection. Options: token, base_url, timeout, connect_timeout, total_timeout, retries,
     retry_max_wait, retry_budget, max_response_bytes, provider_paths, dry_run, emulator,
     http_log (a callable that receives one trace line per HTTP attempt, token masked)."""
     return Connection(**options)

@@ -35,6 +35,9 @@ def connection_options(f):
                      help="Seconds to wait for each answer."),
         click.option("--connect-timeout", type=click.FloatRange(min=0.001), default=None,
                      help="Seconds to wait for a connection (default: min(timeout, 10))."),
+        click.option("--total-timeout", type=click.FloatRange(min=0.001), default=120.0,
+                     show_default=True,
+                     help="Most seconds for one request in all: every attempt, wait and byte."),
         click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
                      help="Retries after the first attempt, where a retry is safe."),
         click.option("--retry-max-wait", type=click.FloatRange(min=0), default=20.0,
@@ -65,7 +68,8 @@ def open_connection(opts: dict):
         paths = default_paths() + list(opts["provider_paths"])
     return Connection(
         base_url=opts["base_url"], timeout=opts["timeout"],
-        connect_timeout=opts["connect_timeout"], retries=opts["retries"],
+        connect_timeout=opts["connect_timeout"], total_timeout=opts["total_timeout"],
+        retries=opts["retries"],
         retry_max_wait=opts["retry_max_wait"], retry_budget=opts["retry_budget"],
         max_response_bytes=opts["max_response_bytes"], provider_paths=paths,
         dry_run=opts["dry_run"], emulator=opts["emulator"],

@@ -16,10 +16,11 @@ import httpx
 
 from ..errors import ApiError, OperationalError, OutcomeUnknownError
 from ..plan import Request
-from .retry import Retrying, RetryPolicy
+from .retry import Retrying, RetryPolicy, TotalTimeout
 from .secret import Secret  # noqa: F401 - for type hints
 
 DEFAULT_TIMEOUT = 45.0
+DEFAULT_TOTAL_TIMEOUT = 120.0  # one request, all attempts and waits included
 DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 _JSON_BODY = {"Content-Type": "application/json"}
 
@@ -36,7 +37,8 @@ class HttpClient:
     """One httpx.Client (one connection pool) per httpql connection."""
 
     def __init__(self, *, timeout: float = DEFAULT_TIMEOUT,
-                 connect_timeout: float | None = None, retry: RetryPolicy | None = None,
+                 connect_timeout: float | None = None, total_timeout: float | None = None,
+                 retry: RetryPolicy | None = None,
                  max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
                  transport: httpx.BaseTransport | None = None,
                  http_log: Callable[[str], None] | None = None) -> None:
@@ -44,8 +46,10 @@ class HttpClient:
         self.retry = retry or RetryPolicy()
         self.max_response_bytes = max_response_bytes
         self._timeout = timeout
+        self._connect_timeout = connect_timeout or min(timeout, 10.0)
+        self.total_timeout = total_timeout or DEFAULT_TOTAL_TIMEOUT
         self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=connect_timeout or min(timeout, 10.0)),
+            timeout=httpx.Timeout(timeout, connect=self._connect_timeout),
             follow_redirects=False,  # a redirect must not carry the token elsewhere
             transport=transport,
             headers={"User-Agent": _user_agent(), "Accept": "application/json"},
@@ -62,17 +66,20 @@ class HttpClient:
         # as a plain string (tools that print a traceback's locals would show it).
         auth = BearerAuth(token) if token is not None and req.auth == "bearer" else None
         content = req.content
-        return Retrying(self.retry, req).run(lambda: self._attempt(req, auth, content))
+        deadline = time.monotonic() + self.total_timeout
+        retrying = Retrying(self.retry, req, deadline=deadline, read_timeout=self._timeout)
+        return retrying.run(lambda: self._attempt(req, auth, content, deadline))
 
-    def _attempt(self, req: Request, auth: BearerAuth | None, content: bytes | None) -> Response:
+    def _attempt(self, req: Request, auth: BearerAuth | None, content: bytes | None,
+                 deadline: float) -> Response:
         if self.http_log is None:
-            return self._exchange(req, auth, content)
+            return self._exchange(req, auth, content, deadline)
         masked = " ".join(f"{k}: {v}" for k, v in req.headers().items())  # never the real token
         self.http_log(f"> {req.method} {req.url} [{masked}]"
                       + (f" body {len(content)} bytes" if content else ""))
         started = time.perf_counter()
         try:
-            resp = self._exchange(req, auth, content)
+            resp = self._exchange(req, auth, content, deadline)
         except ApiError as e:
             self.http_log(f"< HTTP {e.status} in {_ms(started)} ms")
             raise
@@ -82,21 +89,33 @@ class HttpClient:
         self.http_log(f"< HTTP {resp.status} in {_ms(started)} ms, {resp.raw_size} bytes")
         return resp
 
-    def _exchange(self, req: Request, auth: BearerAuth | None, content: bytes | None) -> Response:
+    def _exchange(self, req: Request, auth: BearerAuth | None, content: bytes | None,
+                  deadline: float) -> Response:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise self._total_timeout()
+        timeout = (httpx.USE_CLIENT_DEFAULT if left >= self._timeout  # no new object per request
+                   else httpx.Timeout(left, connect=min(left, self._connect_timeout)))
         # Accept is a client default; only a body adds a header (merging headers costs ~6 µs)
         with self._client.stream(req.method, req.url, content=content,
                                  headers=_JSON_BODY if content is not None else None,
-                                 auth=auth or httpx.USE_CLIENT_DEFAULT) as r:
-            raw = self._read_capped(r, req)
+                                 auth=auth or httpx.USE_CLIENT_DEFAULT, timeout=timeout) as r:
+            raw = self._read_capped(r, req, deadline)
             return self._decode(req, r, raw)
 
-    def _read_capped(self, r: httpx.Response, req: Request) -> bytes:
+    def _total_timeout(self) -> TotalTimeout:
+        return TotalTimeout(f"no complete answer within the {self.total_timeout:g} s total "
+                            "timeout (raise it with --total-timeout)")
+
+    def _read_capped(self, r: httpx.Response, req: Request, deadline: float) -> bytes:
         declared = r.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_response_bytes:
             raise _over_cap(req, r.status_code, f"is {int(declared):,} bytes, over",
                             self.max_response_bytes)
         chunks, size = [], 0
         for chunk in r.iter_bytes():
+            if time.monotonic() > deadline:  # a slow trickle never trips the read timeout
+                raise self._total_timeout()
             size += len(chunk)
             if size > self.max_response_bytes:
                 raise _over_cap(req, r.status_code, "exceeded", self.max_response_bytes)

@@ -55,12 +55,20 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
-class Retrying:
-    """Runs one request's attempts under a policy; raises httpql errors only."""
+class TotalTimeout(httpx.TimeoutException):
+    """The request's overall deadline passed (all attempts, waits and reading together)."""
 
-    def __init__(self, policy: RetryPolicy, req) -> None:
+
+class Retrying:
+    """Runs one request's attempts under a policy; raises httpql errors only.
+
+    ``deadline`` (a time.monotonic() value) is the total timeout: no wait may run past it."""
+
+    def __init__(self, policy: RetryPolicy, req, deadline: float | None = None,
+                 read_timeout: float | None = None) -> None:
         self.policy, self.req = policy, req
         self.idempotent = req.method in IDEMPOTENT
+        self.deadline, self.read_timeout = deadline, read_timeout
         self.waited = 0.0
         self.attempts = 0
 
@@ -85,7 +93,13 @@ class Retrying:
                                        f"{_host(self.req.url)}: {_reason(e)} (nothing was sent)")
                 self._wait_or_raise(err, None, "connection failed")
             except httpx.TimeoutException as e:  # read or write timeout: maybe acted on
-                what = f"no answer within the timeout ({type(e).__name__})"
+                if isinstance(e, TotalTimeout):
+                    what = str(e)
+                elif self.read_timeout is not None:
+                    what = (f"no answer within the {self.read_timeout:g} s timeout "
+                            f"({type(e).__name__}; raise it with --timeout)")
+                else:
+                    what = f"no answer within the timeout ({type(e).__name__})"
                 if not self.idempotent:
                     raise self._unknown(what, None) from None
                 self._wait_or_raise(OperationalError(f"{self.req.operation}: {what}"), None, what)
@@ -105,6 +119,9 @@ class Retrying:
         if self.waited + delay > p.max_total:
             raise _with_note(err, f"gave up: waiting {delay:.1f}s more would pass the "
                                   f"{p.max_total:.0f}s retry budget") from None
+        if self.deadline is not None and time.monotonic() + delay > self.deadline:
+            raise _with_note(err, f"gave up: waiting {delay:.1f}s more would pass the total "
+                                  "timeout") from None
         self.waited += delay
         p.sleep(delay)
 
