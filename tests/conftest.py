@@ -19,6 +19,32 @@ ACCOUNT = DEMO_ACCOUNT_ID
 APP = DEMO_APP_ID
 RESOURCE = "cloudflare.realtime_kit.livestreams"
 
+# The INSERT and EXEC examples exactly as stackql's page for this resource prints them: users copy
+# them, so they must run once their {{ }} placeholders are filled.
+DOC_INSERT = """INSERT INTO cloudflare.realtime_kit.livestreams (
+name,
+video_config,
+meeting_id,
+account_id,
+app_id
+)
+SELECT
+'{{ name }}',
+'{{ video_config }}',
+'{{ meeting_id }}',
+'{{ account_id }}',
+'{{ app_id }}'
+RETURNING
+data,
+success
+;"""
+
+DOC_EXEC = """EXEC cloudflare.realtime_kit.livestreams.stop_livestreaming_a_meeting
+@meeting_id='{{ meeting_id }}' --required,
+@account_id='{{ account_id }}' --required,
+@app_id='{{ app_id }}' --required
+;"""
+
 
 @pytest.fixture(scope="session")
 def _emulator():

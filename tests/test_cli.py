@@ -10,37 +10,11 @@ import uuid
 
 import pytest
 from click.testing import CliRunner
-from conftest import ACCOUNT, APP, RESOURCE, insert_sql, stop_sql
+from conftest import ACCOUNT, APP, DOC_EXEC, DOC_INSERT, RESOURCE, insert_sql, stop_sql
 
 from httpql.cli.main import cli
 
 WRONG_TOKEN = "cf-wrong-token-7f3a9b2c4d5e6f708192"
-
-# Copied verbatim from the stackql docs page for cloudflare.realtime_kit.livestreams.
-DOC_INSERT = """INSERT INTO cloudflare.realtime_kit.livestreams (
-name,
-video_config,
-meeting_id,
-account_id,
-app_id
-)
-SELECT
-'{{ name }}',
-'{{ video_config }}',
-'{{ meeting_id }}',
-'{{ account_id }}',
-'{{ app_id }}'
-RETURNING
-data,
-success
-;"""
-
-DOC_EXEC = """EXEC cloudflare.realtime_kit.livestreams.stop_livestreaming_a_meeting
-@meeting_id='{{ meeting_id }}' --required,
-@account_id='{{ account_id }}' --required,
-@app_id='{{ app_id }}' --required
-;"""
-
 
 def fill(text: str, meeting: str) -> str:
     return (text.replace("{{ name }}", "town-hall")

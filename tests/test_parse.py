@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import DOC_EXEC, DOC_INSERT
 
 import httpql
 from httpql.sql import statements as st
@@ -13,32 +14,6 @@ RES = ("cloudflare", "realtime_kit", "livestreams")
 R = ".".join(RES)
 STOP = (*RES, "stop_livestreaming_a_meeting")
 MEETING = "3f1c2a9e-8b7d-4c6e-9f01-23456789abcd"
-
-# Copied verbatim from the stackql docs page for cloudflare.realtime_kit.livestreams.
-DOC_INSERT = """INSERT INTO cloudflare.realtime_kit.livestreams (
-name,
-video_config,
-meeting_id,
-account_id,
-app_id
-)
-SELECT
-'{{ name }}',
-'{{ video_config }}',
-'{{ meeting_id }}',
-'{{ account_id }}',
-'{{ app_id }}'
-RETURNING
-data,
-success
-;"""
-
-DOC_EXEC = """EXEC cloudflare.realtime_kit.livestreams.stop_livestreaming_a_meeting
-@meeting_id='{{ meeting_id }}' --required,
-@account_id='{{ account_id }}' --required,
-@app_id='{{ app_id }}' --required
-;"""
-
 
 def fill_doc(text: str) -> str:
     return (text.replace("{{ name }}", "town-hall")
