@@ -485,3 +485,23 @@ def test_e2e_http_log_masks_the_real_token(httpql_cli, emulator, meeting_id):
     assert r.stdout.splitlines() == ["success", "true"]
     assert "Bearer ****" in r.stderr
     assert "201" in r.stderr
+
+
+def test_an_internal_error_is_one_line_without_traceback_and_debug_shows_it(emulator, monkeypatch):
+    """A bug in httpql (simulated: the connection's run raises a plain RuntimeError) must not dump
+    a traceback on the user, but --debug must show it to whoever reports the bug."""
+    from httpql.connection import Connection
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(Connection, "run", broken)
+    env = {"CLOUDFLARE_BASE_URL": emulator.base_url, "CLOUDFLARE_API_TOKEN": emulator.token}
+    plain = CliRunner().invoke(cli, ["exec", "SHOW PROVIDERS"], env=env)
+    assert plain.exit_code == 1
+    assert "internal error" in plain.stderr and "simulated bug" in plain.stderr
+    assert "--debug" in plain.stderr and "Traceback" not in plain.stderr
+    debug = CliRunner().invoke(cli, ["exec", "--debug", "SHOW PROVIDERS"], env=env)
+    assert debug.exit_code == 1
+    assert "Traceback" in debug.stderr and "RuntimeError: simulated bug" in debug.stderr
+    assert emulator.token not in plain.stderr + debug.stderr

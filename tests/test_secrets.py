@@ -73,6 +73,10 @@ CLI_CASES = [
     ("http-log", ["--http-log", insert_sql(M)], None, None, 0),
     ("http-log with fault", ["--http-log", "--retry-max-wait", "0.01", insert_sql(M)],
      ("rate_limit", {"retry_after": 0}), None, 0),
+    ("debug", ["--debug", insert_sql(M)], None, None, 0),
+    ("debug with fault", ["--debug", "--retry-max-wait", "0.01", insert_sql(M)],
+     ("rate_limit", {"retry_after": 0}), None, 0),
+    ("401 wrong token debug", ["--debug", insert_sql(M)], None, WRONG, 1),
     ("dry-run insert", ["--dry-run", insert_sql(M)], None, None, 0),
     ("dry-run stop", ["--dry-run", stop_sql(M)], None, None, 0),
     ("dry-run http-log", ["--dry-run", "--http-log", insert_sql(M)], None, None, 0),
@@ -129,13 +133,15 @@ def test_cli_never_prints_the_token(emu, env, httpql_cli, label, args, fault, to
         assert emu.requests == []
     if "http-log" in label and "dry-run" not in label:
         assert "Authorization: Bearer ****" in res.stderr
+    if "debug" in label:
+        assert "debug: httpx: HTTP Request: POST" in res.stderr  # the log was really on
     for r in emu.requests:  # the emulator's own record holds no token either
         assert_clean(repr(r), where="emulator record")
     if fault is not None and fault[0] == "delay":
         import time
 
         time.sleep(0.6)  # let the slow handler finish before the next test resets the state
-    evidence.record("secret", "CLI commands, --dry-run, --http-log, error and fault paths",
+    evidence.record("secret", "CLI commands, --dry-run, --http-log, --debug, error and fault paths",
                     outcome="token absent from stdout and stderr", requests=len(emu.requests))
 
 

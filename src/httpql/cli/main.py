@@ -7,6 +7,7 @@ Data goes to stdout, diagnostics to stderr. Exit codes: 0 ok, 1 statement or API
 from __future__ import annotations
 
 import functools
+import logging  # already loaded by click; the --debug handler below subclasses it
 import sys
 
 import click
@@ -47,6 +48,9 @@ def connection_options(f):
                                              "request."),
         click.option("--max-response-bytes", type=click.IntRange(min=1), default=10 * 1024 * 1024,
                      show_default=True, help="Refuse responses larger than this."),
+        click.option("--debug", is_flag=True,
+                     help="Log httpx/httpcore activity on stderr (token masked) and show the "
+                          "traceback of an internal error."),
         click.option("--http-log", is_flag=True,
                      help="Trace each HTTP attempt (method, URL, masked headers, status, time) "
                           "on stderr."),
@@ -61,6 +65,9 @@ def connection_options(f):
 
 def open_connection(opts: dict):
     from ..connection import Connection
+
+    if opts.get("debug"):
+        debug_logging()
     from ..manifest import default_paths
 
     paths = None
@@ -80,6 +87,48 @@ def report(error: Exception) -> None:
     click.echo(f"error: {error}", err=True)
 
 
+_DEBUG = {"on": False}
+
+
+def debug_logging() -> None:
+    """httpx and httpcore loggers at DEBUG on stderr, through a filter that masks credentials
+    (httpx does not log headers today; the filter keeps that true whatever a version logs)."""
+    if _DEBUG["on"]:
+        return
+    _DEBUG["on"] = True
+    handler = _Stderr()
+    handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+    handler.addFilter(_MaskCredentials())
+    for name in ("httpx", "httpcore"):
+        log = logging.getLogger(name)
+        log.setLevel(logging.DEBUG)
+        log.addHandler(handler)
+
+
+class _Stderr(logging.Handler):
+    """Writes to whatever sys.stderr is at the time (the shell and tests may swap it)."""
+
+    def emit(self, record) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+class _MaskCredentials(logging.Filter):
+    def filter(self, record) -> bool:
+        import os
+        import re
+
+        text = record.getMessage()
+        text = re.sub(r"(?i)(bearer\s+)[^\s'\",;)\]]+", r"\1****", text)
+        token = os.environ.get("CLOUDFLARE_API_TOKEN")
+        if token:
+            text = text.replace(token, "****")
+        record.msg, record.args = text, None
+        return True
+
+
 def guarded(f):
     """No traceback ever reaches the user: library errors exit 1 with their message."""
 
@@ -95,6 +144,16 @@ def guarded(f):
             sys.exit(130)
         except OSError as e:
             report(e)
+            sys.exit(EXIT_ERROR)
+        except click.ClickException:
+            raise
+        except Exception as e:  # a bug in httpql: say so plainly, traceback only with --debug
+            if _DEBUG["on"]:
+                import traceback
+
+                traceback.print_exc()
+            click.echo(f"internal error (a bug in httpql, please report it): "
+                       f"{type(e).__name__}: {e}; run with --debug for the traceback", err=True)
             sys.exit(EXIT_ERROR)
 
     return wrapper
