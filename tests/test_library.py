@@ -343,3 +343,25 @@ def test_connect_emulator_needs_no_token_or_env(monkeypatch):
         [result] = conn.run(stop_sql(meeting))
         assert "despatched" in result.message
         assert conn.emulator.active_livestream(meeting) is None
+
+
+def test_a_bad_later_statement_stops_the_script_before_any_request(conn, emulator, meeting_id):
+    """Planning (names, parameters, values) runs for the whole script before the first request:
+    a bad name in statement 3 must not leave statement 2's livestream started."""
+    script = (f"SHOW PROVIDERS;\n{insert_sql(meeting_id, name='good')};\n"
+              f"{insert_sql(meeting_id, name='bad name')}")
+    with pytest.raises(httpql.DataError) as info:
+        conn.execute(script)
+    assert emulator.requests == []
+    assert emulator.active_livestream(meeting_id) is None
+    assert "statement at line 3" in str(info.value) and "name" in str(info.value)
+
+
+def test_continue_on_error_still_runs_the_good_statements(conn, emulator, meeting_id):
+    script = f"{insert_sql(meeting_id, name='bad name')};\n{insert_sql(meeting_id, name='good')}"
+    errors = []
+    results = list(conn.run(script, continue_on_error=True, on_error=errors.append))
+    assert len(results) == 1 and len(errors) == 1
+    assert "statement at line 1" in str(errors[0])
+    assert len(emulator.requests) == 1
+    assert emulator.active_livestream(meeting_id) is not None

@@ -117,29 +117,48 @@ class Connection:
 
     def run(self, sql: str, params=None, *, variables=None, continue_on_error: bool = False,
             on_error=None) -> Iterator[Result]:
-        """Yield one Result per statement. Every statement is parsed and bound before any runs."""
+        """Yield one Result per statement. Every statement is parsed, bound and planned (names,
+        parameters and values checked) before the first request is sent."""
         self._check_open()
         statements = parse_script(sql)
         if params is not None or variables is not None:
             statements = bind_statements(statements, params, variables)
+        plans: list[Plan | Error | None] = []
         for stmt in statements:
             try:
-                yield self.run_statement(stmt)
+                plans.append(self._plan(stmt))
             except Error as e:
                 if not continue_on_error:
-                    raise
+                    raise _where(e, stmt, len(statements)) from None
+                plans.append(e)  # reported in its turn; the others still run
+        for stmt, plan in zip(statements, plans):
+            try:
+                if isinstance(plan, Error):
+                    raise plan
+                yield self._run(stmt, plan)
+            except Error as e:
+                e = _where(e, stmt, len(statements))
+                if not continue_on_error:
+                    raise e from None
                 if on_error is not None:
                     on_error(e)
 
     def run_statement(self, stmt: st.Statement) -> Result:
         self._check_open()
+        return self._run(stmt, self._plan(stmt))
+
+    def _plan(self, stmt: st.Statement) -> Plan | None:
+        if isinstance(stmt, (st.Show, st.Describe)):
+            return None  # answered from the manifests
+        return self.planner.plan(stmt)
+
+    def _run(self, stmt: st.Statement, plan: Plan | None) -> Result:
         if isinstance(stmt, st.Show):
             cols, rows = meta.show(self.registry, stmt)
             return Result(stmt, cols, rows)
         if isinstance(stmt, st.Describe):
             cols, rows = meta.describe(self.registry, stmt)
             return Result(stmt, cols, rows)
-        plan = self.planner.plan(stmt)
         if self.dry_run:
             return Result(stmt, message="\n\n".join(r.describe() for r in plan.requests),
                           requests=list(plan.requests), dry_run=True)
@@ -220,6 +239,15 @@ class Connection:
             what = ("The operation was" if total == 1 else f"{total} operations were")
             result.message = f"{what} despatched successfully (HTTP {codes})"
         return result
+
+
+def _where(e: Error, stmt: st.Statement, count: int) -> Error:
+    """In a script of several statements, say which one failed (once)."""
+    if count > 1 and not getattr(e, "_located", False):
+        e.message = f"statement at line {stmt.line}: {e.message}"
+        e.args = (e.message,)
+        e._located = True
+    return e
 
 
 def _columns(columns: tuple[st.Column, ...], rows: list[dict]) -> list[str]:
