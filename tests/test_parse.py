@@ -290,3 +290,42 @@ def test_statement_text_is_kept_on_errors():
         parse_script("SHOW PROVIDERS;\nINSERT INTO a.b.c (x, x) SELECT 'a', 'b'")
     assert info.value.statement is not None
     assert "INSERT INTO a.b.c (x, x)" in info.value.statement
+
+
+# clauses sqlglot understands but httpql would otherwise drop: refused with their position
+DROPPED = [
+    (f"INSERT INTO {R} (name) SELECT 'a' LIMIT 0", "LIMIT"),
+    (f"INSERT INTO {R} (name) SELECT 'a' UNION ALL SELECT 'b' LIMIT 1", "LIMIT"),
+    (f"INSERT INTO {R} (name) SELECT 'a' ON CONFLICT DO NOTHING", "ON CONFLICT"),
+    (f"INSERT OR REPLACE INTO {R} (name) SELECT 'a'", "INSERT OR"),
+    (f"INSERT OVERWRITE TABLE {R} (name) SELECT 'a'", "OVERWRITE"),
+    (f"INSERT INTO {R} (name) SELECT DISTINCT 'a'", "DISTINCT"),
+    (f"INSERT INTO {R} (name) SELECT 'a' ORDER BY 1", "ORDER BY"),
+    (f"INSERT INTO {R} (name) SELECT 'a' RETURNING data INTO x", "INTO"),
+    (f"INSERT INTO {R} (name) VALUES ('a') foo", "alias"),
+    (f"INSERT INTO {R} AS x (name) SELECT 'a'", "alias"),
+    (f"DESCRIBE {R} LIKE 'zzz'", "zzz"),
+    (f"DESCRIBE FORMATTED {R}", "FORMATTED"),
+    (f"DESCRIBE {R} PARTITION (a=1)", "PARTITION"),
+    (f"SELECT a FROM {R} LIMIT 3", "LIMIT"),
+]
+
+
+@pytest.mark.parametrize(("sql", "clause"), DROPPED)
+def test_clauses_httpql_would_drop_are_refused(sql, clause):
+    with pytest.raises(httpql.ParseError) as info:
+        parse_script(sql)
+    msg = str(info.value)
+    assert clause in msg and "not supported" in msg and "line 1" in msg, msg
+
+
+def test_thousands_of_union_all_rows_parse_in_order():
+    rows = " UNION ALL ".join(f"SELECT 'n{i}'" for i in range(3000))
+    (stmt,) = parse_script(f"INSERT INTO {R} (name) {rows}")
+    assert [r[0] for r in stmt.rows] == [f"n{i}" for i in range(3000)]
+
+
+def test_a_long_and_chain_in_where_is_read_whole():
+    conditions = " AND ".join(f"x{i} = {i}" for i in range(2000))
+    (stmt,) = parse_script(f"SELECT a FROM {R} WHERE {conditions}")
+    assert stmt.where[0] == ("x0", 0) and stmt.where[-1] == ("x1999", 1999)

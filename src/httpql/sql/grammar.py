@@ -61,6 +61,10 @@ def parse_text(sql: str) -> tuple[st.Statement, ...]:
                     out.append(_translate(tree, text, chunk[0].line))
                 except _Located as e:
                     raise _located_error(e, sql, text, chunk[0].line) from None
+                except RecursionError:
+                    raise ParseError(f"the statement at line {chunk[0].line} nests too deeply to "
+                                     "read; for many rows use VALUES (...), (...)",
+                                     line=chunk[0].line, statement=text) from None
     return tuple(out)
 
 
@@ -201,6 +205,11 @@ def _translate(tree: exp.Expr, text: str, line: int) -> st.Statement:
         target = tree.this
         if not isinstance(target, exp.Table):
             raise _Located("DESCRIBE takes a resource name: DESCRIBE provider.service.resource", target)
+        style = (tree.args.get("style") or "").upper()
+        if style not in ("", "EXTENDED"):
+            raise _Located(f"DESCRIBE {style} is not supported: use DESCRIBE [EXTENDED] "
+                           "provider.service.resource", tree)
+        _only(tree, {"this", "style"}, "DESCRIBE")
         return st.Describe(target=_table_name(target), extended=(tree.args.get("style") or "").upper()
                            == "EXTENDED", **kw)
     if isinstance(tree, Exec):
@@ -210,9 +219,11 @@ def _translate(tree: exp.Expr, text: str, line: int) -> st.Statement:
     if isinstance(tree, exp.Select):
         return _select(tree, kw)
     if isinstance(tree, exp.Delete):
+        _only(tree, {"this", "where", "returning"}, "DELETE")
         return st.Delete(target=_table_name(tree.this), where=_where(tree.args.get("where"), text),
                          returning=_returning(tree.args.get("returning")), **kw)
     if isinstance(tree, exp.Update):
+        _only(tree, {"this", "expressions", "where", "returning"}, "UPDATE")
         sets = []
         for eq in tree.expressions:
             sets.append((_column_name(eq.this, text), _value(eq.expression, text)))
@@ -238,6 +249,8 @@ def _name(node: DottedName) -> tuple[str, ...]:
 def _table_name(node: exp.Expr) -> tuple[str, ...]:
     if isinstance(node, exp.Schema):
         node = node.this
+    if isinstance(node, exp.Table):
+        _only(node, {"this", "db", "catalog"}, "a resource name")
     if not isinstance(node, exp.Table):
         raise _Located("expected a resource name like provider.service.resource, got '{near}'",
                        node if isinstance(node, exp.Expr) else None)
@@ -298,6 +311,7 @@ def _exec(tree: Exec, kw: dict) -> st.Exec:
 
 def _insert(tree: exp.Insert, kw: dict) -> st.Insert:
     text = kw["text"]
+    _only(tree, {"this", "expression", "returning"}, "INSERT")
     schema = tree.this
     if not isinstance(schema, exp.Schema) or not schema.expressions:
         raise _Located("INSERT needs a column list: INSERT INTO provider.service.resource "
@@ -306,8 +320,8 @@ def _insert(tree: exp.Insert, kw: dict) -> st.Insert:
     dupes = sorted({c for c in columns if columns.count(c) > 1})
     if dupes:
         raise _Located(f"column {', '.join(dupes)} is listed twice", schema)
-    rows = tuple(_rows(tree.expression, text))
-    nodes = list(_row_nodes(tree.expression))
+    nodes = _row_nodes(tree.expression)
+    rows = tuple(_row(node, text) for node in nodes)
     for i, row in enumerate(rows, 1):
         if len(row) != len(columns):
             raise _Located(f"row {i} has {len(row)} value(s) but {len(columns)} column(s) are "
@@ -317,39 +331,59 @@ def _insert(tree: exp.Insert, kw: dict) -> st.Insert:
                      returning=_returning(tree.args.get("returning")), **kw)
 
 
-def _rows(source: exp.Expr | None, text: str):
-    if isinstance(source, exp.Values):
-        for tup in source.expressions:
-            yield tuple(_value(v, text) for v in tup.expressions)
-    elif isinstance(source, exp.Union):
-        if source.args.get("distinct"):
-            raise _Located("use UNION ALL between rows of an INSERT (UNION would drop duplicate "
-                           "rows)", source, keyword="UNION", after=source.this)
-        yield from _rows(source.this, text)
-        yield from _rows(source.expression, text)
-    elif isinstance(source, exp.Select):
-        if source.args.get("from_") or source.args.get("where"):
-            raise _Located("INSERT ... SELECT takes literal values only, without FROM or WHERE",
-                           source)
-        yield tuple(_value(_unalias(v), text) for v in source.expressions)
-    elif isinstance(source, exp.Subquery):
-        yield from _rows(source.this, text)
-    else:
-        raise _Located("INSERT needs SELECT <values> or VALUES (...) after the column list",
-                       source)
+def _row_nodes(source: exp.Expr | None) -> list[exp.Expr]:
+    """The rows of an INSERT's source, in order. Iterative: a script may join thousands of
+    SELECTs with UNION ALL, and sqlglot nests each one a level deeper."""
+    out, todo = [], [source]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, exp.Values):
+            _only(node, {"expressions"}, "VALUES")
+            out.extend(node.expressions)
+        elif isinstance(node, exp.Union):
+            if node.args.get("distinct"):
+                raise _Located("use UNION ALL between rows of an INSERT (UNION would drop "
+                               "duplicate rows)", node, keyword="UNION", after=node.this)
+            _only(node, {"this", "expression", "distinct"}, "INSERT ... SELECT ... UNION ALL")
+            todo += [node.expression, node.this]  # popped left first
+        elif isinstance(node, exp.Subquery):
+            todo.append(node.this)
+        elif isinstance(node, exp.Select):
+            if node.args.get("from_") or node.args.get("where"):
+                raise _Located("INSERT ... SELECT takes literal values only, without FROM or "
+                               "WHERE", node)
+            _only(node, {"expressions"}, "INSERT ... SELECT")
+            out.append(node)
+        else:
+            raise _Located("INSERT needs SELECT <values> or VALUES (...) after the column list",
+                           node)
+    return out
 
 
-def _row_nodes(source: exp.Expr | None):
-    """The tree node of each row, in the order _rows yields them (for error positions)."""
-    if isinstance(source, exp.Values):
-        yield from source.expressions
-    elif isinstance(source, exp.Union):
-        yield from _row_nodes(source.this)
-        yield from _row_nodes(source.expression)
-    elif isinstance(source, exp.Subquery):
-        yield from _row_nodes(source.this)
-    elif source is not None:
-        yield source
+def _row(node: exp.Expr, text: str) -> tuple[st.Value, ...]:
+    if isinstance(node, exp.Select):
+        return tuple(_value(_unalias(v), text) for v in node.expressions)
+    return tuple(_value(v, text) for v in node.expressions)  # a VALUES tuple
+
+
+_CLAUSES = {"limit": "LIMIT", "order": "ORDER BY", "conflict": "ON CONFLICT",
+            "alternative": "INSERT OR ...", "overwrite": "OVERWRITE", "distinct": "DISTINCT",
+            "into": "INTO", "alias": "an alias", "partition": "PARTITION", "as_json": "AS JSON",
+            "joins": "JOIN", "group": "GROUP BY", "having": "HAVING", "offset": "OFFSET",
+            "with_": "WITH", "expressions": "'{near}'", "using": "USING", "from_": "FROM",
+            "where": "WHERE", "kind": "a kind"}
+
+
+def _only(node: exp.Expr, allowed: set[str], where: str) -> None:
+    """Refuse any clause sqlglot parsed into ``node`` beyond ``allowed``: a clause httpql would
+    otherwise drop silently (LIMIT 0 on an INSERT must not send the request anyway)."""
+    for key, value in node.args.items():
+        if key in allowed or value is None or value is False or value == [] or value == "":
+            continue
+        at = value[0] if isinstance(value, list) else value
+        label = _CLAUSES.get(key, key.upper().replace("_", " "))
+        raise _Located(f"{label} is not supported in {where}",
+                       at if isinstance(at, exp.Expr) else node)
 
 
 def _unalias(node: exp.Expr) -> exp.Expr:
@@ -389,7 +423,8 @@ def _columns(nodes, text: str, clause: str) -> tuple[st.Column, ...]:
 def _returning(node: exp.Expr | None) -> tuple[st.Column, ...] | None:
     if node is None:
         return None
-    return _columns(node.expressions, node.sql(), "RETURNING")
+    _only(node, {"expressions"}, "RETURNING")
+    return _columns(node.expressions, "", "RETURNING")
 
 
 def _select(tree: exp.Select, kw: dict) -> st.Select:
@@ -397,9 +432,7 @@ def _select(tree: exp.Select, kw: dict) -> st.Select:
     src = tree.args.get("from_")
     if src is None:
         raise _Located("SELECT needs FROM provider.service.resource", tree)
-    for clause in ("joins", "group", "order", "limit", "having", "offset"):
-        if tree.args.get(clause):
-            raise _Located(f"{clause.upper()} is not supported in SELECT yet", tree)
+    _only(tree, {"expressions", "from_", "where"}, "SELECT")
     return st.Select(target=_table_name(src.this), columns=_columns(tree.expressions, text, "SELECT"),
                      where=_where(tree.args.get("where"), text), **kw)
 
@@ -409,20 +442,19 @@ def _where(node: exp.Expr | None, text: str) -> tuple[tuple[str, st.Value], ...]
         return ()
     out: dict[str, st.Value] = {}
 
-    def walk(cond: exp.Expr) -> None:
+    todo = [node.this]
+    while todo:  # iterative: long AND chains nest as deep as they are long
+        cond = todo.pop()
         if isinstance(cond, exp.And):
-            walk(cond.this)
-            walk(cond.expression)
+            todo += [cond.expression, cond.this]  # popped left first
+        elif isinstance(cond, exp.Paren):
+            todo.append(cond.this)
         elif isinstance(cond, exp.EQ):
             name = _column_name(cond.this, text)
             if name in out:
                 raise _Located(f"WHERE gives {name} twice", cond)
             out[name] = _value(cond.expression, text)
-        elif isinstance(cond, exp.Paren):
-            walk(cond.this)
         else:
             raise _Located("WHERE takes parameter = value conditions joined by AND; got '{near}'",
                            cond)
-
-    walk(node.this)
     return tuple(out.items())
