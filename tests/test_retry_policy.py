@@ -233,14 +233,30 @@ def test_429_then_success_waits_retry_after():
     assert sleeps == [3.0] and r.attempts == 2 and r.waited == 3.0
 
 
-@pytest.mark.parametrize("kind", ["UnsupportedProtocol", "DecodingError", "TooManyRedirects"])
-def test_other_httpx_errors_become_operational_errors_without_retry(kind):
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("kind", ["UnsupportedProtocol", "LocalProtocolError"])
+def test_requests_refused_before_sending_say_nothing_was_sent(kind, method):
     pol, sleeps = policy()
-    exc = getattr(httpx, kind)("something odd", request=_fake_req())
+    exc = getattr(httpx, kind)("Illegal header value b'Bearer cf-secret-1'")
     attempt = always(lambda: exc)
-    with pytest.raises(httpql.OperationalError, match="start_livestreaming_a_meeting: HTTP failure"):
-        Retrying(pol, request("GET")).run(attempt)
+    with pytest.raises(httpql.OperationalError) as info:
+        Retrying(pol, request(method)).run(attempt)
+    assert not isinstance(info.value, httpql.OutcomeUnknownError)
+    assert "nothing was sent" in str(info.value) and "cf-secret-1" not in str(info.value)
     assert len(attempt.calls) == 1 and sleeps == []
+
+
+@pytest.mark.parametrize("kind", ["DecodingError", "TooManyRedirects"])
+def test_an_answer_that_cannot_be_read_is_not_retried_and_a_post_is_hedged(kind):
+    for method, hedged in (("GET", False), ("POST", True)):
+        pol, sleeps = policy()
+        exc = getattr(httpx, kind)("something odd", request=_fake_req())
+        attempt = always(lambda exc=exc: exc)
+        with pytest.raises(httpql.OperationalError) as info:
+            Retrying(pol, request(method)).run(attempt)
+        assert "start_livestreaming_a_meeting: " in str(info.value)
+        assert isinstance(info.value, httpql.OutcomeUnknownError) is hedged
+        assert len(attempt.calls) == 1 and sleeps == []
 
 
 # --- attempts ------------------------------------------------------------------------------------

@@ -309,3 +309,44 @@ def test_token_from_the_environment_is_not_shown(emu, monkeypatch):
             conn.execute(insert_sql(str(uuid.uuid4())))
     assert info.value.status == 401
     assert_clean(*exception_texts(info.value), where="env token error")
+
+
+# --- tokens as they arrive from files and .env lines ------------------------------------------------
+
+@pytest.mark.parametrize("raw", [TOKEN + "\n", TOKEN + " ", TOKEN + "\r\n", "  " + TOKEN + "\t"])
+def test_surrounding_whitespace_is_dropped_from_the_token(emu, env, httpql_cli, raw):
+    res = httpql_cli("exec", insert_sql(M), env=dict(env, CLOUDFLARE_API_TOKEN=raw))
+    assert res.code == 0, res.stderr
+    assert_clean(res.stdout, res.stderr, where="whitespace token")
+    assert len(emu.requests) == 1
+
+
+@pytest.mark.parametrize("raw", ["tok-SECRET 7f3a9", "tok-SECRET\n7f3a9", "tok-SECRET-7f3a9\x07",
+                                 "tok-SECRET-7f3a9é"])
+def test_a_token_no_header_can_carry_is_refused_without_showing_it(emu, env, httpql_cli, raw):
+    res = httpql_cli("exec", insert_sql(M), env=dict(env, CLOUDFLARE_API_TOKEN=raw))
+    assert res.code == 1
+    assert "CLOUDFLARE_API_TOKEN" in res.stderr and "position" in res.stderr
+    assert_clean(res.stdout, res.stderr, where="malformed token")
+    assert emu.requests == []
+    with pytest.raises(httpql.OperationalError) as info:
+        httpql.connect(base_url=emu.base_url, token=raw)
+    assert_clean(str(info.value), repr(info.value), repr(info.value.args), where="connect(token=)")
+
+
+def test_no_exception_in_the_chain_holds_the_token(emu):
+    """A failure replaces httpx's exception; that exception (which holds the request and its
+    Authorization header) must not stay reachable through __context__ or __cause__."""
+    emu.inject("status", status=503)
+    with httpql.connect(base_url=emu.base_url, token=TOKEN, retry_max_wait=0.01) as conn:
+        with pytest.raises(httpql.Error) as info:
+            conn.execute(insert_sql(M))
+    seen, e = [], info.value
+    while e is not None and len(seen) < 10:
+        seen.append(e)
+        e = e.__cause__ or e.__context__
+    for e in seen:
+        request = getattr(e, "request", None) if hasattr(e, "_request") else None
+        assert request is None or "authorization" not in request.headers
+        assert_clean(str(e), repr(e), repr(vars(e)), where=type(e).__name__)
+    assert len(seen) == 1, [type(x).__name__ for x in seen]

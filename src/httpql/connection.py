@@ -42,7 +42,7 @@ class Connection:
                  retry_budget: float | None = None, max_response_bytes: int | None = None,
                  provider_paths: list | None = None, dry_run: bool = False,
                  transport=None, emulator: bool = False, http_log=None) -> None:
-        from .http.secret import Secret
+        from .http.secret import token_from
 
         self._emulator = None
         if emulator:
@@ -55,7 +55,7 @@ class Connection:
         if base_url:
             overrides = {pid: base_url for pid in self.registry.providers}
         self.planner = Planner(self.registry, overrides)
-        self._token = Secret(token) if token else None
+        self._token = token_from(token, "token=") if token is not None else None
         self.dry_run = dry_run
         self._http_options = dict(timeout=timeout, connect_timeout=connect_timeout,
                                   total_timeout=total_timeout, retries=retries,
@@ -63,6 +63,7 @@ class Connection:
                                   max_response_bytes=max_response_bytes, transport=transport,
                                   http_log=http_log)
         self._http = None
+        self._env_tokens: dict = {}
         self.closed = False
 
     def __repr__(self) -> str:
@@ -197,15 +198,19 @@ class Connection:
             return None
         if self._token is not None:
             return self._token
-        from .http.secret import Secret
+        token = self._env_tokens.get(req.credentials_env)  # read once per connection
+        if token is None:
+            from .http.secret import token_from
 
-        value = os.environ.get(req.credentials_env or "")
-        if not value:
+            token = token_from(os.environ.get(req.credentials_env or ""),
+                               f"${req.credentials_env}")
+            self._env_tokens[req.credentials_env] = token
+        if token is None:
             raise OperationalError(
                 f"no API token: set {req.credentials_env} to an API token for {req.resource} "
                 "(for Cloudflare Realtime Kit, a token with the Realtime Admin permission), or "
                 "run against the local emulator with --emulator / connect(emulator=True)")
-        return Secret(value)
+        return token
 
     def _send(self, plan: Plan) -> Result:
         from .project import extract, project

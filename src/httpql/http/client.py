@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from ..errors import ApiError, OperationalError, OutcomeUnknownError
+from ..errors import ApiError, Error, OperationalError, OutcomeUnknownError
 from ..plan import Request
 from .retry import Retrying, RetryPolicy, TotalTimeout
 from .secret import Secret  # noqa: F401 - for type hints
@@ -67,8 +67,16 @@ class HttpClient:
         auth = BearerAuth(token) if token is not None and req.auth == "bearer" else None
         content = req.content
         deadline = time.monotonic() + self.total_timeout
-        retrying = Retrying(self.retry, req, deadline=deadline, read_timeout=self._timeout)
-        return retrying.run(lambda: self._attempt(req, auth, content, deadline))
+        retrying = Retrying(self.retry, req, deadline=deadline, read_timeout=self._timeout,
+                            connect_timeout=self._connect_timeout)
+        try:
+            return retrying.run(lambda: self._attempt(req, auth, content, deadline))
+        except Error as e:
+            failure = e
+        # raised outside the handler, with no __context__: the httpx exception it replaced holds
+        # the request, and with it the Authorization header
+        failure.__context__ = None
+        raise failure
 
     def _attempt(self, req: Request, auth: BearerAuth | None, content: bytes | None,
                  deadline: float) -> Response:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,10 +66,11 @@ class Retrying:
     ``deadline`` (a time.monotonic() value) is the total timeout: no wait may run past it."""
 
     def __init__(self, policy: RetryPolicy, req, deadline: float | None = None,
-                 read_timeout: float | None = None) -> None:
+                 read_timeout: float | None = None, connect_timeout: float | None = None) -> None:
         self.policy, self.req = policy, req
         self.idempotent = req.method in IDEMPOTENT
         self.deadline, self.read_timeout = deadline, read_timeout
+        self.connect_timeout = connect_timeout
         self.waited = 0.0
         self.attempts = 0
 
@@ -89,12 +91,21 @@ class Retrying:
                 else:
                     raise
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as e:
+                if isinstance(e, httpx.ConnectTimeout) and self._past_deadline():
+                    why = "within the total timeout (--total-timeout)"
+                elif isinstance(e, httpx.ConnectTimeout) and self.connect_timeout is not None:
+                    why = (f"within the {self.connect_timeout:g} s connect timeout "
+                           "(--connect-timeout)")
+                else:
+                    why = _reason(e)
                 err = OperationalError(f"{self.req.operation}: could not connect to "
-                                       f"{_host(self.req.url)}: {_reason(e)} (nothing was sent)")
+                                       f"{_host(self.req.url)}: {why} (nothing was sent)")
                 self._wait_or_raise(err, None, "connection failed")
             except httpx.TimeoutException as e:  # read or write timeout: maybe acted on
                 if isinstance(e, TotalTimeout):
                     what = str(e)
+                elif self._past_deadline():  # the attempt's timeout was cut to what was left
+                    what = "no complete answer within the total timeout (--total-timeout)"
                 elif self.read_timeout is not None:
                     what = (f"no answer within the {self.read_timeout:g} s timeout "
                             f"({type(e).__name__}; raise it with --timeout)")
@@ -108,8 +119,17 @@ class Retrying:
                 if not self.idempotent:
                     raise self._unknown(what, None) from None
                 self._wait_or_raise(OperationalError(f"{self.req.operation}: {what}"), None, what)
-            except httpx.HTTPError as e:
-                raise OperationalError(f"{self.req.operation}: HTTP failure: {_reason(e)}") from None
+            except (httpx.LocalProtocolError, httpx.UnsupportedProtocol) as e:  # never sent
+                raise OperationalError(f"{self.req.operation}: the request could not be sent: "
+                                       f"{_reason(e)} (nothing was sent)") from None
+            except httpx.HTTPError as e:  # e.g. a body that does not decode: after the answer
+                what = f"the answer could not be read ({type(e).__name__}: {_reason(e)})"
+                if not self.idempotent:
+                    raise self._unknown(what, None) from None
+                raise OperationalError(f"{self.req.operation}: {what}") from None
+
+    def _past_deadline(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline - 0.01
 
     def _wait_or_raise(self, err: Exception, hinted: float | None, why: str) -> None:
         p = self.policy
@@ -142,9 +162,14 @@ def _with_note(err: Exception, note: str) -> Exception:
 
 
 def _host(url: str) -> str:
-    return httpx.URL(url).host
+    u = httpx.URL(url)
+    return f"{u.host}:{u.port}" if u.port else u.host
 
 
 def _reason(e: Exception) -> str:
-    text = str(e) or type(e).__name__
-    return text.splitlines()[0][:200]
+    # httpx and h11 messages can quote a header value; mask anything that looks like a credential
+    text = (str(e) or type(e).__name__).splitlines()[0][:200]
+    return _CREDENTIAL.sub(r"\1****", text)
+
+
+_CREDENTIAL = re.compile(r"(?i)((?:bearer|basic|token)\s+)[^\s'\",;)]+")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..errors import OperationalError
+
 
 class Secret:
     __slots__ = ("_value",)
@@ -22,3 +24,18 @@ class Secret:
 
     def __reduce__(self):  # never pickled along with an object that holds it
         raise TypeError("a Secret cannot be pickled")
+
+
+def token_from(value: str | None, source: str) -> Secret | None:
+    """A Secret from a configured token, or None if there is none. Surrounding whitespace (a
+    newline from a file or an .env line) is dropped; any other space or control character is an
+    error that names the source and the position, never the token."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    for i, ch in enumerate(value):
+        if not "\x21" <= ch <= "\x7e":
+            raise OperationalError(f"the API token from {source} has a space, control or non-ASCII "
+                                   f"character at position {i + 1}; an HTTP header cannot carry "
+                                   "it (check how the token was copied)")
+    return Secret(value)
