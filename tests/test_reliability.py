@@ -722,3 +722,40 @@ def test_timeout_error_names_the_operation_and_the_seconds(emulator, meeting_id)
     assert isinstance(err, httpql.OutcomeUnknownError)
     assert START in str(err) and "0.2 s timeout" in str(err) and "--timeout" in str(err)
     time.sleep(1.0)  # let the emulator finish the delayed request before the next test
+
+
+@pytest.mark.parametrize(("status", "kind", "sent"), [
+    (503, httpql.OutcomeUnknownError, 1),  # a POST that may have acted: hedged, not retried
+    (429, httpql.ApiError, 3),             # refused without acting: retried as usual
+    (404, httpql.ApiError, 1),
+])
+def test_an_error_answer_over_the_cap_is_still_classified_by_its_status(status, kind, sent):
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        headers = {"content-type": "text/html"}
+        if status == 429:
+            headers["retry-after"] = "0"
+        return httpx.Response(status, headers=headers, content=b"<html>" + b"x" * 50_000)
+
+    with httpql.connect(token="t", transport=httpx.MockTransport(handler),
+                        max_response_bytes=1_000, retry_max_wait=0.01) as conn:
+        rows, err = run(conn, insert_sql(str(uuid.uuid4())))
+    assert type(err) is kind, err
+    assert str(status) in str(err) and len(calls) == sent
+    evidence.record("fault", f"HTTP {status} with an error page over the response cap (POST)",
+                    outcome=f"{type(err).__name__}: {err}", requests=len(calls),
+                    duplicated=status != 429 and len(calls) > 1, lost=False)
+
+
+def test_a_deeply_nested_2xx_body_is_a_clear_error_that_says_the_post_may_have_succeeded():
+    def handler(request):
+        return httpx.Response(201, content=b"[" * 100_000 + b"]" * 100_000)
+
+    with httpql.connect(token="t", transport=httpx.MockTransport(handler)) as conn:
+        rows, err = run(conn, insert_sql(str(uuid.uuid4())))
+    assert isinstance(err, httpql.OperationalError), err
+    assert "may have succeeded" in str(err)
+    evidence.record("fault", "201 whose JSON nests 100,000 levels deep", outcome=f"{type(err).__name__}: {err}",
+                    requests=1, duplicated=False, lost=False)

@@ -116,6 +116,10 @@ class HttpClient:
                             "timeout (raise it with --total-timeout)")
 
     def _read_capped(self, r: httpx.Response, req: Request, deadline: float) -> bytes:
+        if not 200 <= r.status_code < 300:
+            # an error answer is classified by its status (429 and 503 may be retried), so read
+            # what fits under the cap for its message rather than refuse it
+            return self._read_prefix(r, deadline)
         declared = r.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_response_bytes:
             raise _over_cap(req, r.status_code, f"is {int(declared):,} bytes, over",
@@ -130,13 +134,24 @@ class HttpClient:
             chunks.append(chunk)
         return b"".join(chunks)
 
+    def _read_prefix(self, r: httpx.Response, deadline: float) -> bytes:
+        chunks, size = [], 0
+        for chunk in r.iter_bytes():
+            if time.monotonic() > deadline:
+                raise self._total_timeout()
+            chunks.append(chunk[:self.max_response_bytes - size])
+            size += len(chunks[-1])
+            if size >= self.max_response_bytes:
+                break
+        return b"".join(chunks)
+
     def _decode(self, req: Request, r: httpx.Response, raw: bytes) -> Response:
         headers = {k.lower(): v for k, v in r.headers.items()}
         body, decode_error = None, None
         if raw.strip():
             try:
                 body = json.loads(raw)
-            except (ValueError, UnicodeDecodeError) as e:
+            except (ValueError, UnicodeDecodeError, RecursionError) as e:  # nesting too deep
                 decode_error = e
         status = r.status_code
         if 300 <= status < 400:
