@@ -505,3 +505,32 @@ def test_an_internal_error_is_one_line_without_traceback_and_debug_shows_it(emul
     assert debug.exit_code == 1
     assert "Traceback" in debug.stderr and "RuntimeError: simulated bug" in debug.stderr
     assert emulator.token not in plain.stderr + debug.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["--base-url", "http://example.com/client/v4"],
+    ["--base-url", "http://127.0.0.1\t/client/v4"],
+    ["--total-timeout", "nan"],
+    ["--connect-timeout", "inf"],
+])
+def test_bad_option_values_are_usage_errors(run, emulator, args):
+    r = run("exec", *args, insert_sql(str(uuid.uuid4())))
+    assert r.code == 2, r.stderr
+    assert "Error:" in r.stderr
+    assert emulator.requests == []
+
+
+def test_a_file_with_a_byte_order_mark_runs(run, tmp_path):
+    path = tmp_path / "bom.sql"
+    path.write_bytes("\ufeffSHOW PROVIDERS;".encode())
+    r = run("exec", "-o", "json", "-f", str(path))
+    assert r.code == 0, r.stderr
+    assert r.json() == [{"name": "cloudflare", "version": "v1"}]
+
+
+def test_a_file_that_is_not_utf8_is_a_usage_error_naming_the_byte(run, emulator, tmp_path):
+    path = tmp_path / "latin1.sql"
+    path.write_bytes("SHOW PROVIDERS; -- café".encode("latin-1"))
+    r = run("exec", "-f", str(path))
+    assert r.code == 2
+    assert "not UTF-8" in r.stderr and "0xe9" in r.stderr

@@ -365,3 +365,19 @@ def test_continue_on_error_still_runs_the_good_statements(conn, emulator, meetin
     assert "statement at line 1" in str(errors[0])
     assert len(emulator.requests) == 1
     assert emulator.active_livestream(meeting_id) is not None
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("timeout", -1), ("timeout", "5"), ("timeout", float("nan")), ("connect_timeout", 0),
+    ("total_timeout", 0), ("total_timeout", -5), ("retry_max_wait", float("inf")),
+    ("retries", -1), ("retries", 1.5), ("max_response_bytes", 0), ("base_url", "http://example.com"),
+])
+def test_bad_connection_options_are_interface_errors(option, value):
+    with pytest.raises(httpql.InterfaceError) as info:
+        httpql.connect(token="t", **{option: value})
+    assert option.split("_")[0] in str(info.value).lower()
+
+
+def test_sql_that_is_not_a_string_is_a_programming_error(conn):
+    with pytest.raises(httpql.ProgrammingError):
+        conn.execute(b"SHOW PROVIDERS")

@@ -292,7 +292,7 @@ def test_connect_options_shape_the_policy():
 
 
 @pytest.mark.parametrize("value, expected", [
-    ("5", 5.0), (" 7 ", 7.0), ("0", 0.0), ("1.5", 1.5), ("-3", 0.0), ("120", 120.0),
+    ("5", 5.0), (" 7 ", 7.0), ("0", 0.0), ("1.5", 1.5), ("-3", None), ("120", 120.0),
     (None, None), ("", None), ("soon", None), ("5 seconds", None), ("Wed, 99 Foo 2015", None),
 ])
 def test_retry_after_seconds(value, expected):
@@ -342,15 +342,36 @@ def test_unusable_retry_after_falls_back_to_a_bounded_wait(value):
 # --- caps ----------------------------------------------------------------------------------------
 
 
-def test_retry_after_is_capped_per_wait():
+@pytest.mark.parametrize("asked", ["3600", "21"])
+def test_a_retry_after_longer_than_the_longest_wait_gives_up_and_says_so(asked):
     pol, sleeps = policy(max_delay=20.0)
-    Retrying(pol, request("POST")).run(failing(api_error(429, "3600")))
-    assert sleeps == [20.0]
+    attempt = always(lambda: api_error(429, asked))
+    with pytest.raises(httpql.ApiError) as info:
+        Retrying(pol, request("POST")).run(attempt)
+    assert sleeps == [] and len(attempt.calls) == 1
+    assert f"asked to wait {asked} s" in str(info.value) and "--retry-max-wait" in str(info.value)
 
 
-def test_infinite_retry_after_is_capped():
-    pol, sleeps = policy(max_delay=2.0)
-    Retrying(pol, request("POST")).run(failing(api_error(429, "inf")))
+@pytest.mark.parametrize("value", ["inf", "nan", "-5", "1_0", "1e3", "0x10", ""])
+def test_retry_after_that_is_not_delta_seconds_or_a_date_is_ignored(value):
+    assert retry_after_seconds(value) is None
+
+
+def test_an_http_date_without_a_zone_is_gmt(monkeypatch):
+    now = 1_800_000_000.0
+    when = email.utils.formatdate(now + 30, usegmt=True).replace("GMT", "-0000")
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert retry_after_seconds(when, now=now) == pytest.approx(30, abs=1)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_retry_after_on_a_503_to_a_get_is_honoured():
+    pol, sleeps = policy(max_delay=20.0)
+    Retrying(pol, request("GET")).run(failing(api_error(503, "2")))
     assert sleeps == [2.0]
 
 

@@ -6,12 +6,13 @@ what it yields. httpx is imported on the first request, so SHOW and DESCRIBE nev
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from . import meta
-from .errors import Error, InterfaceError, NotSupportedError, OperationalError
+from .errors import Error, InterfaceError, NotSupportedError, OperationalError, ProgrammingError
 from .manifest import load_registry
 from .plan import Plan, Planner, Request
 from .sql import statements as st
@@ -38,12 +39,22 @@ class Connection:
     def __init__(self, *, token: str | None = None, base_url: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT, connect_timeout: float | None = None,
                  total_timeout: float | None = None,
-                 retries: int | None = None, retry_max_wait: float | None = None,
+                 retries: int | None = None, retry_backoff: float | None = None,
+                 retry_max_wait: float | None = None,
                  retry_budget: float | None = None, max_response_bytes: int | None = None,
                  provider_paths: list | None = None, dry_run: bool = False,
                  transport=None, emulator: bool = False, http_log=None) -> None:
         from .http.secret import token_from
 
+        _check_numbers(timeout=(timeout, False), connect_timeout=(connect_timeout, False),
+                       total_timeout=(total_timeout, False), retry_backoff=(retry_backoff, True),
+                       retry_max_wait=(retry_max_wait, True), retry_budget=(retry_budget, True))
+        for name, value, low in (("retries", retries, 0), ("max_response_bytes",
+                                                            max_response_bytes, 1)):
+            if value is not None and (type(value) is not int or value < low):
+                raise InterfaceError(f"{name} must be a whole number >= {low}, got {value!r}")
+        if base_url is not None and not isinstance(base_url, str):
+            raise InterfaceError(f"base_url must be a string, got {base_url!r}")
         self._emulator = None
         if emulator:
             from .emulator import Emulator
@@ -55,10 +66,14 @@ class Connection:
         if base_url:
             overrides = {pid: base_url for pid in self.registry.providers}
         self.planner = Planner(self.registry, overrides)
+        if base_url:  # an override is the user's input: refuse a bad one now, not at first use
+            for provider in self.registry.providers.values():
+                self.planner.base_url(provider)
         self._token = token_from(token, "token=") if token is not None else None
         self.dry_run = dry_run
         self._http_options = dict(timeout=timeout, connect_timeout=connect_timeout,
                                   total_timeout=total_timeout, retries=retries,
+                                  retry_backoff=retry_backoff,
                                   retry_max_wait=retry_max_wait, retry_budget=retry_budget,
                                   max_response_bytes=max_response_bytes, transport=transport,
                                   http_log=http_log)
@@ -121,6 +136,8 @@ class Connection:
         """Yield one Result per statement. Every statement is parsed, bound and planned (names,
         parameters and values checked) before the first request is sent."""
         self._check_open()
+        if not isinstance(sql, str):
+            raise ProgrammingError(f"SQL must be a str, got {type(sql).__name__}")
         statements = parse_script(sql)
         if params is not None or variables is not None:
             statements = bind_statements(statements, params, variables)
@@ -178,6 +195,7 @@ class Connection:
             policy = RetryPolicy()
             changes = {k: v for k, v in (("max_attempts", o["retries"] + 1 if o["retries"] is not None
                                           else None),
+                                         ("base_delay", o["retry_backoff"]),
                                          ("max_delay", o["retry_max_wait"]),
                                          ("max_total", o["retry_budget"])) if v is not None}
             if changes:
@@ -246,6 +264,18 @@ class Connection:
         return result
 
 
+def _check_numbers(**values: tuple) -> None:
+    """Each option a finite number, > 0 (or >= 0 where zero makes sense), or None."""
+    for name, (value, zero_ok) in values.items():
+        if value is None:
+            continue
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok or not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
+            limit = ">= 0" if zero_ok else "> 0"
+            raise InterfaceError(f"{name} must be a finite number of seconds {limit}, "
+                                 f"got {value!r}")
+
+
 def _where(e: Error, stmt: st.Statement, count: int) -> Error:
     """In a script of several statements, say which one failed (once)."""
     if count > 1 and not getattr(e, "_located", False):
@@ -271,6 +301,6 @@ def _columns(columns: tuple[st.Column, ...], rows: list[dict]) -> list[str]:
 
 def connect(**options) -> Connection:
     """Open a connection. Options: token, base_url, timeout, connect_timeout, total_timeout, retries,
-    retry_max_wait, retry_budget, max_response_bytes, provider_paths, dry_run, emulator,
+    retry_backoff, retry_max_wait, retry_budget, max_response_bytes, provider_paths, dry_run, emulator,
     http_log (a callable that receives one trace line per HTTP attempt, token masked)."""
     return Connection(**options)

@@ -264,6 +264,9 @@ _LOOPBACK_NAMES = {"localhost"}
 
 
 def check_base_url(url: str, provider: Provider) -> None:
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise InterfaceError(f"base URL {url!r} for provider {provider.id} contains a space or "
+                             "control character")
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.scheme == "https" and host:

@@ -41,6 +41,9 @@ def connection_options(f):
                      help="Most seconds for one request in all: every attempt, wait and byte."),
         click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
                      help="Retries after the first attempt, where a retry is safe."),
+        click.option("--retry-backoff", type=click.FloatRange(min=0), default=0.5,
+                     show_default=True,
+                     help="Base of the exponential back-off between attempts, in seconds."),
         click.option("--retry-max-wait", type=click.FloatRange(min=0), default=20.0,
                      show_default=True, help="Longest single wait between attempts, in seconds."),
         click.option("--retry-budget", type=click.FloatRange(min=0), default=60.0,
@@ -65,22 +68,25 @@ def connection_options(f):
 
 def open_connection(opts: dict):
     from ..connection import Connection
+    from ..errors import InterfaceError, ManifestError
+    from ..manifest import default_paths
 
     if opts.get("debug"):
         debug_logging()
-    from ..manifest import default_paths
-
-    paths = None
-    if opts["provider_paths"]:
-        paths = default_paths() + list(opts["provider_paths"])
-    return Connection(
-        base_url=opts["base_url"], timeout=opts["timeout"],
-        connect_timeout=opts["connect_timeout"], total_timeout=opts["total_timeout"],
-        retries=opts["retries"],
-        retry_max_wait=opts["retry_max_wait"], retry_budget=opts["retry_budget"],
-        max_response_bytes=opts["max_response_bytes"], provider_paths=paths,
-        dry_run=opts["dry_run"], emulator=opts["emulator"],
-        http_log=(lambda line: click.echo(line, err=True)) if opts["http_log"] else None)
+    paths = default_paths() + list(opts["provider_paths"]) if opts["provider_paths"] else None
+    try:
+        return Connection(
+            base_url=opts["base_url"], timeout=opts["timeout"],
+            connect_timeout=opts["connect_timeout"], total_timeout=opts["total_timeout"],
+            retries=opts["retries"], retry_backoff=opts["retry_backoff"],
+            retry_max_wait=opts["retry_max_wait"], retry_budget=opts["retry_budget"],
+            max_response_bytes=opts["max_response_bytes"], provider_paths=paths,
+            dry_run=opts["dry_run"], emulator=opts["emulator"],
+            http_log=(lambda line: click.echo(line, err=True)) if opts["http_log"] else None)
+    except ManifestError:
+        raise
+    except InterfaceError as e:  # a bad option value (--base-url, a NaN timeout): exit 2
+        raise click.UsageError(str(e)) from None
 
 
 def report(error: Exception) -> None:
@@ -181,7 +187,7 @@ def exec_command(sql, file, continue_on_error, variables, vars_file, **opts):
     """Run SQL statements (';'-separated) and print their results."""
     if (sql is None) == (file is None):
         raise click.UsageError("give the statements either as an argument or with -f FILE")
-    text = sql if sql is not None else file.read()
+    text = sql if sql is not None else _read_text(file, "--file")
     fmt = opts["output"] or ("table" if sys.stdout.isatty() else "json")
     failed = []
 
@@ -202,6 +208,16 @@ def exec_command(sql, file, continue_on_error, variables, vars_file, **opts):
         sys.exit(EXIT_ERROR)
 
 
+def _read_text(file, option: str) -> str:
+    """A file's text as UTF-8, without the byte-order mark Windows editors put first."""
+    try:
+        return file.read().removeprefix("\ufeff")
+    except UnicodeDecodeError as e:
+        raise click.BadParameter(f"{file.name} is not UTF-8 text (byte {e.start + 1} is "
+                                 f"0x{e.object[e.start]:02x}); save it as UTF-8",
+                                 param_hint=option) from None
+
+
 def _variables(pairs: tuple[str, ...], vars_file) -> dict | None:
     """--vars-file first, then each --var on top; None when no templating was asked for."""
     if not pairs and vars_file is None:
@@ -211,7 +227,7 @@ def _variables(pairs: tuple[str, ...], vars_file) -> dict | None:
         import json
 
         try:
-            data = json.load(vars_file)
+            data = json.loads(_read_text(vars_file, "--vars-file"))
         except json.JSONDecodeError as e:
             raise click.BadParameter(f"not valid JSON: {e.msg} at line {e.lineno} column "
                                      f"{e.colno}", param_hint="--vars-file") from None

@@ -11,6 +11,7 @@ Waits are exponential with full jitter, capped per wait (max_delay) and in total
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import random
 import re
@@ -43,17 +44,20 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     if not value:
         return None
     value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    if _DELTA.fullmatch(value):  # delta-seconds: digits only (no sign, no "1_0", no "inf")
+        return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
     if when is None:
         return None
+    if when.tzinfo is None:  # "-0000" or no zone: HTTP dates are always GMT
+        when = when.replace(tzinfo=datetime.timezone.utc)
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+_DELTA = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 class TotalTimeout(httpx.TimeoutException):
@@ -87,7 +91,8 @@ class Retrying:
                     if not self.idempotent:
                         raise self._unknown(f"the API answered HTTP {e.status} ({e.api_message})",
                                             e.status) from None
-                    self._wait_or_raise(e, None, f"HTTP {e.status}")
+                    self._wait_or_raise(e, retry_after_seconds(e.headers.get("retry-after")),
+                                        f"HTTP {e.status}")
                 else:
                     raise
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as e:
@@ -135,7 +140,12 @@ class Retrying:
         p = self.policy
         if self.attempts >= p.max_attempts:
             raise _with_note(err, f"gave up after {self.attempts} attempt(s)") from None
-        delay = min(p.max_delay, hinted) if hinted is not None else p.backoff(self.attempts)
+        if hinted is not None and hinted > p.max_delay:
+            # retrying sooner than the API asked would only be refused again
+            raise _with_note(err, f"the API asked to wait {hinted:g} s before trying again, "
+                                  f"more than the {p.max_delay:g} s --retry-max-wait; try later "
+                                  "or raise --retry-max-wait") from None
+        delay = hinted if hinted is not None else p.backoff(self.attempts)
         if self.waited + delay > p.max_total:
             raise _with_note(err, f"gave up: waiting {delay:.1f}s more would pass the "
                                   f"{p.max_total:.0f}s retry budget") from None
