@@ -14,13 +14,32 @@ TYPES = ("string", "integer", "number", "boolean", "object", "array")
 
 
 @dataclass(frozen=True)
+class Pattern:
+    """A string parameter's pattern. ``pattern`` is the manifest's text (shown in errors);
+    matching has JSON Schema (ECMAScript) meaning: ``$`` is the very end of the string, which
+    ``regex`` spells ``\\Z`` (Python's ``$`` would also match before a final newline)."""
+
+    pattern: str
+    regex: re.Pattern = field(compare=False, repr=False)
+
+    def search(self, value: str) -> re.Match | None:
+        return self.regex.search(value)
+
+    def match(self, value: str) -> re.Match | None:
+        return self.regex.match(value)
+
+    def fullmatch(self, value: str) -> re.Match | None:
+        return self.regex.fullmatch(value)
+
+
+@dataclass(frozen=True)
 class Param:
     name: str
     type: str
     location: str = "body"  # path | query | body (nested object properties: body)
     description: str = ""
     nullable: bool = False
-    pattern: re.Pattern | None = None
+    pattern: Pattern | None = None
     format: str | None = None
     max_length: int | None = None
     enum: tuple | None = None
