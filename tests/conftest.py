@@ -119,3 +119,20 @@ def insert_sql(meeting: str | None, name: str = "town-hall", returning: str = "d
 def stop_sql(meeting: str) -> str:
     return (f"EXEC {RESOURCE}.stop_livestreaming_a_meeting @meeting_id='{meeting}', "
             f"@account_id='{ACCOUNT}', @app_id='{APP}';")
+
+
+@pytest.fixture(autouse=True)
+def _no_debug_logging_left_behind():
+    """`httpql exec --debug` run in-process attaches a stderr handler to httpx's loggers; take it
+    off again so later tests' output and log captures are their own."""
+    yield
+    import logging
+
+    from httpql.cli import main
+
+    for name in ("httpx", "httpcore"):
+        log = logging.getLogger(name)
+        for handler in [h for h in log.handlers if isinstance(h, main._Stderr)]:
+            log.removeHandler(handler)
+        log.setLevel(logging.NOTSET)
+    main._DEBUG["on"] = False

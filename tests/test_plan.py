@@ -148,9 +148,8 @@ def test_base_url_option_wins(dry):
 
 
 def test_plain_http_base_url_is_refused_off_loopback():
-    with httpql.connect(dry_run=True, base_url="http://example.com/v4") as c:
-        with pytest.raises(httpql.InterfaceError, match="https"):
-            c.execute(ins({"account_id": "acc", "app_id": "app"}))
+    with pytest.raises(httpql.InterfaceError, match="https"):
+        httpql.connect(dry_run=True, base_url="http://example.com/v4")
 
 
 # --- path parameters are one segment each -----------------------------------------------------
@@ -396,3 +395,28 @@ def test_values_bound_as_parameters_are_checked_too(conn, emulator):
     with pytest.raises(httpql.DataError, match="name"):
         conn.execute(sql, ["x'; DROP TABLE --", ACCOUNT, APP])
     assert emulator.requests == []
+
+
+@pytest.mark.parametrize(("returning", "named", "suggested"), [
+    ("data.stream_kye", "data.stream_kye", "data.stream_key"),
+    ("DATA.NAME", "DATA", "data"),
+    ("success, foo", "foo", None),
+])
+def test_returning_a_field_the_response_does_not_have_is_refused_before_sending(
+        returning, named, suggested):
+    with httpql.connect(dry_run=True, token="t") as c:
+        with pytest.raises(httpql.ProgrammingError) as info:
+            c.execute(f"INSERT INTO cloudflare.realtime_kit.livestreams (name, account_id, app_id) "
+                      f"VALUES ('a', 'acc', 'app') RETURNING {returning}")
+    msg = str(info.value)
+    assert f"unknown field '{named}'" in msg and "DESCRIBE" in msg
+    if suggested:
+        assert f"did you mean '{suggested}'" in msg
+
+
+def test_returning_star_and_described_fields_are_accepted():
+    with httpql.connect(dry_run=True, token="t") as c:
+        for returning in ("*", "data", "data.stream_key AS key, success"):
+            rows = c.execute(f"INSERT INTO cloudflare.realtime_kit.livestreams (name, account_id, "
+                             f"app_id) VALUES ('a', 'acc', 'app') RETURNING {returning}")
+            assert rows == []  # a dry run plans the request and returns no rows

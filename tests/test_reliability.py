@@ -606,10 +606,10 @@ def test_cli_retries_flag(emulator, httpql_cli, meeting_id):
 ])
 def test_plain_http_base_url_is_refused_before_sending(url):
     sent = []
-    with httpql.connect(base_url=url, token="t",
-                        transport=httpx.MockTransport(lambda r: sent.append(r))) as conn:
-        rows, err = run(conn, insert_sql(str(uuid.uuid4())))
-    assert isinstance(err, httpql.InterfaceError)
+    with pytest.raises(httpql.InterfaceError) as info:  # refused when connecting
+        httpql.connect(base_url=url, token="t",
+                       transport=httpx.MockTransport(lambda r: sent.append(r)))
+    err = info.value
     assert "must be https://" in str(err) and "loopback" in str(err)
     assert sent == []
     evidence.record("transport", "non-https, non-loopback base URL", outcome=str(err), requests=0)
@@ -618,7 +618,7 @@ def test_plain_http_base_url_is_refused_before_sending(url):
 def test_cli_refuses_plain_http_base_url(httpql_cli):
     res = httpql_cli("exec", "--base-url", "http://example.com/client/v4",
                      insert_sql(str(uuid.uuid4())))
-    assert res.code == 1 and "must be https://" in res.stderr and "Traceback" not in res.stderr
+    assert res.code == 2 and "must be https://" in res.stderr and "Traceback" not in res.stderr
 
 
 @pytest.mark.parametrize("url", [

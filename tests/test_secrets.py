@@ -107,7 +107,7 @@ CLI_CASES = [
     ("huge", ["--max-response-bytes", "1000", insert_sql(M)], ("huge", {"size": 5000}), None, 1),
     ("empty", [insert_sql(M)], ("empty", {"after": True}), None, 0),
     ("plain http base url", ["--base-url", "http://example.com/client/v4", insert_sql(M)],
-     None, None, 1),
+     None, None, 2),
     ("connection refused", ["--http-log", "--retry-max-wait", "0.01",
                             "--base-url", "http://127.0.0.1:9/client/v4", insert_sql(M)],
      None, None, 1),
@@ -203,7 +203,12 @@ def raise_each(emu):
             kind, params = fault
             params = dict(params)
             emu.inject(kind, times=params.pop("times", 1), **params)
-        with httpql.connect(**opts) as conn:
+        try:
+            conn = httpql.connect(**opts)  # a bad base URL is refused here
+        except httpql.Error as e:
+            yield label, e
+            continue
+        with conn:
             try:
                 conn.execute(sql)
             except httpql.Error as e:

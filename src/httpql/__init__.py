@@ -44,9 +44,10 @@ __all__ = [
 
 def connect(**options):
     """Open a :class:`Connection` (see its docstring for the options)."""
-    from .connection import Connection
+    from .connection import connect, hide_token
 
-    return Connection(**options)
+    hide_token(options)  # this frame's ``options`` must not hold the plain token either
+    return connect(**options)
 
 
 def __getattr__(name: str):

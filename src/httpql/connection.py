@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from . import meta
 from .errors import Error, InterfaceError, NotSupportedError, OperationalError, ProgrammingError
+from .http.secret import Secret, token_from
 from .manifest import load_registry
 from .plan import Plan, Planner, Request
 from .sql import statements as st
@@ -36,7 +37,7 @@ class Result:
 
 
 class Connection:
-    def __init__(self, *, token: str | None = None, base_url: str | None = None,
+    def __init__(self, *, token: str | Secret | None = None, base_url: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT, connect_timeout: float | None = None,
                  total_timeout: float | None = None,
                  retries: int | None = None, retry_backoff: float | None = None,
@@ -44,8 +45,12 @@ class Connection:
                  retry_budget: float | None = None, max_response_bytes: int | None = None,
                  provider_paths: list | None = None, dry_run: bool = False,
                  transport=None, emulator: bool = False, http_log=None) -> None:
-        from .http.secret import token_from
-
+        # first, and the plain string dropped: a traceback of any error below would show this
+        # frame's locals (pytest -l, error trackers)
+        self.closed = True
+        self._http = self._emulator = None
+        self._token = token_from(token, "token=") if token is not None else None
+        del token
         _check_numbers(timeout=(timeout, False), connect_timeout=(connect_timeout, False),
                        total_timeout=(total_timeout, False), retry_backoff=(retry_backoff, True),
                        retry_max_wait=(retry_max_wait, True), retry_budget=(retry_budget, True))
@@ -55,21 +60,22 @@ class Connection:
                 raise InterfaceError(f"{name} must be a whole number >= {low}, got {value!r}")
         if base_url is not None and not isinstance(base_url, str):
             raise InterfaceError(f"base_url must be a string, got {base_url!r}")
-        self._emulator = None
         if emulator:
             from .emulator import Emulator
 
             self._emulator = Emulator().start()
-            base_url, token = self._emulator.base_url, self._emulator.token
-        self.registry = load_registry(provider_paths)
-        overrides = {}
-        if base_url:
-            overrides = {pid: base_url for pid in self.registry.providers}
-        self.planner = Planner(self.registry, overrides)
-        if base_url:  # an override is the user's input: refuse a bad one now, not at first use
-            for provider in self.registry.providers.values():
-                self.planner.base_url(provider)
-        self._token = token_from(token, "token=") if token is not None else None
+            base_url = self._emulator.base_url
+            self._token = token_from(self._emulator.token, "the emulator")
+        try:
+            self.registry = load_registry(provider_paths)
+            overrides = {pid: base_url for pid in self.registry.providers} if base_url else {}
+            self.planner = Planner(self.registry, overrides)
+            if base_url:  # the user's input: refuse a bad one now, not at the first statement
+                for provider in self.registry.providers.values():
+                    self.planner.base_url(provider)
+        except BaseException:
+            self.close()  # stops an emulator started above
+            raise
         self.dry_run = dry_run
         self._http_options = dict(timeout=timeout, connect_timeout=connect_timeout,
                                   total_timeout=total_timeout, retries=retries,
@@ -77,13 +83,14 @@ class Connection:
                                   retry_max_wait=retry_max_wait, retry_budget=retry_budget,
                                   max_response_bytes=max_response_bytes, transport=transport,
                                   http_log=http_log)
-        self._http = None
         self._env_tokens: dict = {}
         self.closed = False
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
-        return f"<httpql.Connection {state} providers={list(self.registry.providers)}>"
+        registry = getattr(self, "registry", None)  # also while __init__ is failing
+        providers = list(registry.providers) if registry is not None else []
+        return f"<httpql.Connection {state} providers={providers}>"
 
     # --- context manager / DB-API ---------------------------------------------------------------
 
@@ -218,8 +225,6 @@ class Connection:
             return self._token
         token = self._env_tokens.get(req.credentials_env)  # read once per connection
         if token is None:
-            from .http.secret import token_from
-
             token = token_from(os.environ.get(req.credentials_env or ""),
                                f"${req.credentials_env}")
             self._env_tokens[req.credentials_env] = token
@@ -303,4 +308,12 @@ def connect(**options) -> Connection:
     """Open a connection. Options: token, base_url, timeout, connect_timeout, total_timeout, retries,
     retry_backoff, retry_max_wait, retry_budget, max_response_bytes, provider_paths, dry_run, emulator,
     http_log (a callable that receives one trace line per HTTP attempt, token masked)."""
+    hide_token(options)
     return Connection(**options)
+
+
+def hide_token(options: dict) -> None:
+    """Replace a plain-text token in ``options`` by a Secret, before it is passed on: the dict is
+    a local of the calling frame, and tracebacks with locals would print it."""
+    if isinstance(options.get("token"), str):
+        options["token"] = Secret(options["token"])

@@ -120,6 +120,7 @@ class Planner:
             where = f" (row {i})" if len(stmt.rows) > 1 else ""
             values = dict(zip(stmt.columns, row))
             requests.append(self._request(res, method, values, stmt, where))
+        self._check_fields(res, stmt.returning, stmt)
         return Plan(stmt, tuple(requests), returning=stmt.returning, verb="INSERT")
 
     def _exec(self, stmt: st.Exec) -> Plan:
@@ -150,6 +151,7 @@ class Planner:
         if verb == "select":
             return Plan(stmt, (req,), read=True, object_key=method.object_key,
                         columns=stmt.columns, verb="SELECT")
+        self._check_fields(res, returning, stmt)
         return Plan(stmt, (req,), returning=returning, verb=verb.upper())
 
     # --- helpers -------------------------------------------------------------------------------
@@ -177,6 +179,24 @@ class Planner:
                           for m in candidates)
         raise ProgrammingError(f"no {verb.upper()} method of {res.id} has all its required "
                                f"parameters: {lacks}", statement=stmt.text)
+
+    def _check_fields(self, res: Resource, columns, stmt) -> None:
+        """RETURNING names fields the manifest describes: a typo is an error before the request,
+        not a NULL column after a livestream was started. Paths below what the manifest
+        describes are taken on trust; * takes everything."""
+        if not columns or not res.fields:
+            return
+        for col in columns:
+            fields, prefix = res.fields, ""
+            for part in col.path:
+                if not fields:
+                    break
+                if part not in fields:
+                    err = unknown("field", prefix + part, [prefix + f for f in fields],
+                                  f"the response of {res.id}")
+                    raise ProgrammingError(f"{err.message}; DESCRIBE {res.id} lists the fields, "
+                                           "and RETURNING * returns all", statement=stmt.text)
+                fields, prefix = fields[part].properties, f"{prefix}{part}."
 
     def _check_known(self, res: Resource, values: dict, valid: dict, stmt, what: str,
                      prefix: str = "") -> None:

@@ -26,10 +26,12 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
-def token_from(value: str | None, source: str) -> Secret | None:
+def token_from(value: str | Secret | None, source: str) -> Secret | None:
     """A Secret from a configured token, or None if there is none. Surrounding whitespace (a
     newline from a file or an .env line) is dropped; any other space or control character is an
     error that names the source and the position, never the token."""
+    if isinstance(value, Secret):
+        value = value.reveal()
     value = (value or "").strip()
     if not value:
         return None
