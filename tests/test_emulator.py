@@ -396,6 +396,8 @@ def test_inject_rejects_bad_faults(emu, kind, params):
     ("truncated", ("truncated", 1, {})),
     (" Empty ", ("empty", 1, {})),
     ("huge=1000x2", ("huge", 2, {"size": 1000})),
+    ("429=5x2", ("rate_limit", 2, {"retry_after": 5.0})),
+    ("rate_limit=0.5", ("rate_limit", 1, {"retry_after": 0.5})),
 ])
 def test_parse_fault_spec(spec, expected):
     assert parse_fault_spec(spec) == expected
@@ -428,3 +430,11 @@ def test_serve_prints_one_line_and_exits_cleanly_on_ctrl_c():
         proc.kill()
     assert proc.returncode == 0
     assert out == "" and err == ""
+
+
+def test_a_429_fault_sends_the_retry_after_it_was_given(emulator):
+    kind, times, params = parse_fault_spec("429=7")
+    emulator.inject(kind, times, **params)
+    r = httpx.post(f"{emulator.base_url}/accounts/x/realtime/kit/y/livestreams",
+                   headers={"Authorization": f"Bearer {emulator.token}"}, json={})
+    assert r.status_code == 429 and r.headers["retry-after"] == "7"

@@ -114,7 +114,7 @@ class Planner:
 
     def _insert(self, stmt: st.Insert) -> Plan:
         res = self._resource(stmt)
-        method = self._choose(res, "insert", set(stmt.columns), stmt)
+        method = self._choose(res, "insert", stmt.columns, stmt)
         requests = []
         for i, row in enumerate(stmt.rows, 1):
             where = f" (row {i})" if len(stmt.rows) > 1 else ""
@@ -146,7 +146,7 @@ class Planner:
     def _simple(self, stmt, verb: str, pairs, returning) -> Plan:
         res = self._resource(stmt)
         values = dict(pairs)
-        method = self._choose(res, verb, set(values), stmt)
+        method = self._choose(res, verb, tuple(values), stmt)
         req = self._request(res, method, values, stmt, "")
         if verb == "select":
             return Plan(stmt, (req,), read=True, object_key=method.object_key,
@@ -162,7 +162,10 @@ class Planner:
         except ProgrammingError as e:
             raise ProgrammingError(e.message, statement=stmt.text) from None
 
-    def _choose(self, res: Resource, verb: str, supplied: set[str], stmt: st.Statement) -> Method:
+    def _choose(self, res: Resource, verb: str, given: tuple[str, ...],
+                stmt: st.Statement) -> Method:
+        """``given``: the names supplied, in the statement's order (errors name the first)."""
+        supplied = set(given)
         candidates = res.methods_for(verb)
         if not candidates:
             raise NotSupportedError(
@@ -170,7 +173,7 @@ class Planner:
                 f"{res.id} to view available operations for the resource and then invoke a "
                 "supported method using the EXEC command", statement=stmt.text)
         known = {p: None for m in candidates for p in m.params}
-        self._check_known(res, dict.fromkeys(sorted(supplied)), known, stmt,
+        self._check_known(res, dict.fromkeys(given), known, stmt,
                           f"{verb.upper()} on {res.id}")
         for m in candidates:
             if all(p in supplied for p in m.required):

@@ -286,6 +286,10 @@ def emulator_command(host, port, faults):
         serve(host=host, port=port, faults=list(faults))
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--fault") from None
+    except OSError as e:
+        report(f"cannot listen on {host}:{port}: {e.strerror or e} (choose another --port, or "
+               "--port 0 for any free one)")
+        sys.exit(EXIT_ERROR)
 
 
 def main() -> None:

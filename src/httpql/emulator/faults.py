@@ -145,12 +145,12 @@ def _phrase(status: int) -> str:
 def _status(params: dict[str, Any]) -> Reply:
     status = params["status"]
     # Passed through verbatim so tests can send HTTP-dates as well as seconds.
-    headers = {"Retry-After": str(params["retry_after"])} if "retry_after" in params else None
+    headers = {"Retry-After": _seconds(params["retry_after"])} if "retry_after" in params else None
     return Reply(*v4_error(status, status, f"{_phrase(status)} (injected fault)", headers))
 
 
 def _rate_limit(params: dict[str, Any]) -> Reply:
-    headers = {"Retry-After": str(params.get("retry_after", 1))}
+    headers = {"Retry-After": _seconds(params.get("retry_after", 1))}
     return Reply(*v4_error(429, 971, "Please wait and consider throttling your request speed", headers))
 
 
@@ -210,9 +210,10 @@ _SPEC_VALUES = {
     "html": ("status", int, False),
     "empty": ("status", int, False),
     "huge": ("size", int, False),
+    "rate_limit": ("retry_after", float, False),
 }
 SPEC_FORMS = (
-    "STATUS (e.g. 500, 503), 429, rate_limit, drop, delay=SECONDS, html[=STATUS], non_json, truncated, "
+    "STATUS (e.g. 500, 503), 429[=RETRY_AFTER_SECONDS], rate_limit[=SECONDS], drop, delay=SECONDS, html[=STATUS], non_json, truncated, "
     "empty[=STATUS], not_object, wrong_type, huge[=BYTES]; append xN to repeat N times (e.g. 503x2)"
 )
 
@@ -226,8 +227,10 @@ def parse_fault_spec(spec: str) -> tuple[str, int, dict[str, Any]]:
         name, value, times = match["name"], match["value"], int(match["times"] or 1)
         if name.isdigit():
             kind, params = ("rate_limit", {}) if name == "429" else ("status", {"status": int(name)})
-            if value is not None:
+            if value is not None and kind != "rate_limit":
                 raise ValueError("a status code takes no =VALUE")
+            if value is not None:  # 429=SECONDS: the Retry-After to send
+                params["retry_after"] = float(value)
         else:
             kind, params = name, {}
             param, cast, required = _SPEC_VALUES.get(kind, (None, None, False))
@@ -241,3 +244,8 @@ def parse_fault_spec(spec: str) -> tuple[str, int, dict[str, Any]]:
     except ValueError as exc:
         raise ValueError(f"invalid fault spec {spec!r} ({exc}); valid forms: {SPEC_FORMS}") from None
     return kind, times, params
+
+
+def _seconds(value: Any) -> str:
+    """Retry-After as the emulator sends it: whole seconds as an integer ("5", not "5.0")."""
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
