@@ -136,3 +136,17 @@ def _no_debug_logging_left_behind():
             log.removeHandler(handler)
         log.setLevel(logging.NOTSET)
     main._DEBUG["on"] = False
+
+
+def pytest_sessionstart(session):
+    """A run of the whole suite starts the reliability evidence afresh, so cases renamed or
+    removed since the last run do not linger in docs/reliability.md's table; a partial run
+    (a file, -k) updates only its own rows."""
+    import evidence
+
+    config = session.config
+    paths = [os.path.abspath(a.split("::")[0]) for a in config.args]
+    whole = all(os.path.isdir(p) for p in paths) and not config.option.keyword \
+        and not config.option.markexpr
+    if whole and evidence.EVIDENCE_FILE.exists():
+        evidence.EVIDENCE_FILE.unlink()
