@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.utils
 import random
+import ssl
 import time
 from dataclasses import replace
 
@@ -470,3 +471,20 @@ def test_no_wait_runs_past_the_total_timeout(method):
         r.run(attempt)
     assert len(attempt.calls) == 1 and sleeps == []
     assert "total timeout" in str(info.value)
+
+
+def test_a_certificate_that_fails_verification_is_not_retried():
+    pol, sleeps = policy()
+
+    def attempt():
+        attempt.calls.append(1)
+        try:
+            raise ssl.SSLCertVerificationError("certificate verify failed: self-signed certificate")
+        except ssl.SSLError as cause:
+            raise httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED]") from cause
+
+    attempt.calls = []
+    with pytest.raises(httpql.OperationalError) as info:
+        Retrying(pol, request("POST")).run(attempt)
+    assert len(attempt.calls) == 1 and sleeps == []
+    assert "TLS certificate" in str(info.value) and "nothing was sent" in str(info.value)

@@ -15,6 +15,7 @@ import datetime
 import email.utils
 import random
 import re
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,6 +97,11 @@ class Retrying:
                 else:
                     raise
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as e:
+                if _tls_failure(e):  # the same certificate will fail again: say so at once
+                    raise OperationalError(
+                        f"{self.req.operation}: the TLS certificate of {_host(self.req.url)} could "
+                        f"not be verified ({_reason(e)}); httpql always verifies certificates "
+                        "(nothing was sent)") from None
                 if isinstance(e, httpx.ConnectTimeout) and self._past_deadline():
                     why = "within the total timeout (--total-timeout)"
                 elif isinstance(e, httpx.ConnectTimeout) and self.connect_timeout is not None:
@@ -169,6 +175,13 @@ def _with_note(err: Exception, note: str) -> Exception:
         err.message = f"{err.message} ({note})"
         err.args = (err.message,)
     return err
+
+
+def _tls_failure(e: Exception) -> bool:
+    cause = e.__cause__ or e.__context__
+    while cause is not None and not isinstance(cause, ssl.SSLError):
+        cause = cause.__cause__ or cause.__context__
+    return cause is not None or "CERTIFICATE_VERIFY_FAILED" in str(e)
 
 
 def _host(url: str) -> str:
