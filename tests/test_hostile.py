@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import httpql
+from httpql.sql.parse import parse_script
 
 HOSTILE = [
     "..", ".", "../..", "../../../../etc/passwd", "./", "/", "//", "a/b", "a/../b", "..%2F..",
@@ -434,3 +435,29 @@ ODD_STATEMENTS = [  # found by fuzzing; each must be an httpql.Error with a mess
 @pytest.mark.parametrize("sql", ODD_STATEMENTS)
 def test_odd_statements_found_by_fuzzing(sql):
     run_dry(sql, "statements found by fuzzing (regressions)")
+
+
+@pytest.mark.parametrize("video", [
+    {"height": {1, 2}}, {"height": float("nan")}, '{"height": NaN}', '{"width": Infinity}',
+    {1: 720}, {"height": __import__("datetime").date(2026, 1, 1)},
+], ids=["set", "nan", "nan-text", "infinity-text", "int-key", "date"])
+def test_values_json_cannot_carry_are_refused_before_any_request(emulator, conn, meeting_id, video):
+    """Checked all through the value: found only when sending, they would fail after the
+    statements before them had been sent."""
+    sql = (f"INSERT INTO {RESOURCE} (name, video_config, meeting_id, account_id, app_id) "
+           "VALUES (?, ?, ?, ?, ?)")
+    with pytest.raises(httpql.DataError) as info:
+        conn.execute(f"SHOW PROVIDERS; {sql}", ["a", video, meeting_id, ACCOUNT, APP])
+    assert "video_config" in str(info.value)
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize("sql", [
+    f"EXEC {RESOURCE}.stop_livestreaming_a_meeting @meeting_id='m', @account_id=1e999, @app_id='b'",
+    f"EXEC {RESOURCE}.stop_livestreaming_a_meeting @meeting_id='m', @account_id={'9' * 5000}, "
+    "@app_id='b'",
+])
+def test_numbers_too_large_are_a_short_clear_error(sql):
+    with pytest.raises(httpql.ParseError) as info:
+        parse_script(sql)
+    assert "too large" in str(info.value) and len(str(info.value)) < 300

@@ -7,6 +7,7 @@ number or boolean is accepted and converted; inside JSON objects types must be e
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from .errors import DataError, ProgrammingError
@@ -39,6 +40,8 @@ def bind(param: Param, value, where: str, top: bool = True):
     if not isinstance(value, _VALUE_TYPES):
         raise DataError(f"{where} is a Python {type(value).__name__}; values must be str, int, "
                         "float, bool, None, dict or list")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise DataError(f"{where} is {value}; JSON has no NaN or infinity")
     if isinstance(value, str):
         if len(value) > MAX_VALUE_CHARS:
             raise DataError(f"{where} is {len(value):,} characters long; the limit is "
@@ -55,7 +58,7 @@ def bind(param: Param, value, where: str, top: bool = True):
         return _string(param, value, where)
     if kind == "integer":
         if top and isinstance(value, str) and _INT.match(value.strip()):
-            value = int(value)
+            value = _int(value, where)
         if isinstance(value, float) and value.is_integer() and not top:
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool):
@@ -64,10 +67,11 @@ def bind(param: Param, value, where: str, top: bool = True):
     if kind == "number":
         if top and isinstance(value, str):
             try:
-                value = float(value) if not _INT.match(value.strip()) else int(value)
+                value = float(value) if not _INT.match(value.strip()) else _int(value, where)
             except ValueError:
                 pass
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or (
+                isinstance(value, float) and not math.isfinite(value)):
             raise DataError(f"{where} must be a number, got {describe(value)}")
         return value
     if kind == "boolean":
@@ -131,11 +135,25 @@ def _json(param: Param, value, where: str):
     return value
 
 
+def _int(text: str, where: str) -> int:
+    try:
+        return int(text)
+    except ValueError:  # over Python's 4,300-digit conversion limit
+        raise DataError(f"{where} has {len(text.strip()):,} digits; no API takes such an "
+                        "integer") from None
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
 def load_json(value, where: str, expected: str):
-    """``value`` parsed if it is JSON text, checked to nest at most MAX_JSON_DEPTH deep."""
+    """``value`` parsed if it is JSON text, then checked all through: at most MAX_JSON_DEPTH
+    deep, only JSON types (a Python set or date inside a dict would fail only when sent), string
+    keys and finite numbers."""
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = json.loads(value, parse_constant=_no_constant)
         except json.JSONDecodeError as e:
             raise DataError(f"{where} is not valid JSON: {e.msg} at line {e.lineno} column "
                             f"{e.colno}; expected {expected}") from None
@@ -148,6 +166,11 @@ def load_json(value, where: str, expected: str):
         if depth > MAX_JSON_DEPTH:
             raise DataError(f"{where} nests more than {MAX_JSON_DEPTH} levels deep; expected "
                             f"{expected}")
+        for v in level:
+            if not isinstance(v, _VALUE_TYPES) or (isinstance(v, float) and not math.isfinite(v)):
+                raise DataError(f"{where} holds {v!r}, which JSON cannot carry; expected {expected}")
+            if isinstance(v, dict) and not all(isinstance(k, str) for k in v):
+                raise DataError(f"{where} has a key that is not a string; expected {expected}")
         level = [c for v in level if isinstance(v, (dict, list))
                  for c in (v.values() if isinstance(v, dict) else v)]
     return value

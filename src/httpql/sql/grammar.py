@@ -8,6 +8,7 @@ line, column and the user's own text.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from functools import lru_cache
 
@@ -184,12 +185,13 @@ def _located_error(e: _Located, sql: str, text: str, line: int) -> ParseError:
             depth += {"(": 1, ")": -1}.get(sql[end], 0)
         span = (start, end)
     if span is None:
-        return ParseError(f"{e.message.replace('{near}', text)} (line {line})", line=line,
+        shown = text if len(text) <= 80 else text[:77] + "..."
+        return ParseError(f"{e.message.replace('{near}', shown)} (line {line})", line=line,
                           statement=text)
     near = sql[span[0]:span[1] + 1]
     at_line, col = _line_col(sql, span[0])
     at = "" if "{near}" in e.message else f", at '{near[:60]}'"
-    message = e.message.replace("{near}", near)
+    message = e.message.replace("{near}", near if len(near) <= 80 else near[:77] + "...")
     return ParseError(f"{message} (line {at_line}, column {col}{at})", line=at_line, col=col,
                       statement=text)
 
@@ -272,8 +274,12 @@ def _value(node: exp.Expr, text: str) -> st.Value:
         raw = node.this
         try:
             return int(raw)
-        except ValueError:
-            return float(raw)
+        except ValueError:  # a decimal, or more digits than Python converts
+            number = float(raw)
+            if not math.isfinite(number) or (number.is_integer() and "." not in raw
+                                              and "e" not in raw.lower()):
+                raise _Located("the number '{near}' is too large for a value", node) from None
+            return number
     if isinstance(node, exp.Boolean):
         return bool(node.this)
     if isinstance(node, exp.Null):
