@@ -277,7 +277,7 @@ PROVIDER_ONLY = {  # contradict the cases above, so checked one at a time
     "base-url-with-password": (lambda d: d.update(base_url="https://u:secret@api.example.com"),
                                ("base_url", "password")),
     "http-base-url-with-password": (lambda d: d.update(base_url="http://u:secret@example.com"),
-                                    ("base_url", "****@example.com", "https://")),
+                                    ("base_url", "****@example.com", "password")),
     "token-as-credentials-env": (lambda d: _auth(d).update(credentials_env="secret-token.x"),
                                  ("auth.credentials_env", "string (not shown)")),
     "base-url-no-host": (lambda d: d.update(base_url="https://"), ("base_url", "https://")),

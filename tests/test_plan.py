@@ -420,3 +420,15 @@ def test_returning_star_and_described_fields_are_accepted():
             rows = c.execute(f"INSERT INTO cloudflare.realtime_kit.livestreams (name, account_id, "
                              f"app_id) VALUES ('a', 'acc', 'app') RETURNING {returning}")
             assert rows == []  # a dry run plans the request and returns no rows
+
+
+@pytest.mark.parametrize(("url", "why"), [
+    ("https://[abc/v4", "not a valid URL"),
+    ("https://user:pa55word@api.example.com/v4", "user name or password"),
+    ("https://api.example.com/v4?x=1", "query"),
+    ("https://api.example.com/v4#top", "fragment"),
+])
+def test_a_bad_base_url_override_is_refused_without_echoing_a_password(url, why):
+    with pytest.raises(httpql.InterfaceError) as info:
+        httpql.connect(dry_run=True, base_url=url)
+    assert why in str(info.value) and "pa55word" not in str(info.value)

@@ -287,17 +287,31 @@ _LOOPBACK_NAMES = {"localhost"}
 
 
 def check_base_url(url: str, provider: Provider) -> None:
+    """The one rule for base URLs (overrides, environment, manifests): https, or http on a
+    loopback host; no credentials, query or fragment. Messages never show a password."""
+    shown = re.sub(r"(//)[^/@]*@", r"\1****@", url)
+
+    def bad(why: str) -> InterfaceError:
+        return InterfaceError(f"base URL {shown!r} for provider {provider.id} {why}")
+
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        raise InterfaceError(f"base URL {url!r} for provider {provider.id} contains a space or "
-                             "control character")
-    parts = urlsplit(url)
-    host = parts.hostname or ""
+        raise bad("contains a space or control character")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError as e:  # e.g. an unclosed [ of an IPv6 address
+        raise bad(f"is not a valid URL ({e})") from None
+    if "@" in parts.netloc:
+        raise bad("must not hold a user name or password: the token comes from the provider's "
+                  "credentials")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise bad("must not have a query (?) or fragment (#): method paths are appended to it")
     if parts.scheme == "https" and host:
         return
     if parts.scheme == "http" and host and _is_loopback(host):
         return
-    raise InterfaceError(f"base URL {url!r} for provider {provider.id} must be https:// (plain "
-                         "http:// is allowed only for loopback hosts: 127.0.0.1, localhost, ::1)")
+    raise bad("must be https:// (plain http:// is allowed only for loopback hosts: 127.0.0.1, "
+              "localhost, ::1)")
 
 
 def _is_loopback(host: str) -> bool:

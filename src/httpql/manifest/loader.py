@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import yaml
 
@@ -318,18 +317,10 @@ def _load_provider(path: Path, problems: list[str]) -> Provider | None:
 def _check_base_url(c: _Checker, url: str, prov: Provider) -> None:
     from ..plan import check_base_url  # the planner's rule (imported here: plan imports manifest)
 
-    parts = urlsplit(url)
-    if "@" in parts.netloc:  # a password: never echoed, not even in the scheme's complaint
-        c.bad("base_url", "must not hold a user name or password: the token comes from "
-                          "auth.credentials_env")
-        url = parts._replace(netloc="****@" + parts.netloc.rpartition("@")[2]).geturl()
     try:
-        check_base_url(url.rstrip("/"), prov)
+        check_base_url(url.rstrip("/") if not url.endswith("//") else url, prov)
     except InterfaceError as e:
         c.bad("base_url", e.message)
-    if parts.query or parts.fragment or url.endswith(("?", "#")):
-        c.bad("base_url", "must not have a query (?) or fragment (#): method paths are appended "
-                          "to it")
 
 
 # --- <service>/<resource>.yaml --------------------------------------------------------------------
