@@ -381,3 +381,28 @@ def test_bad_connection_options_are_interface_errors(option, value):
 def test_sql_that_is_not_a_string_is_a_programming_error(conn):
     with pytest.raises(httpql.ProgrammingError):
         conn.execute(b"SHOW PROVIDERS")
+
+
+def test_a_bug_inside_a_statement_is_an_internal_error_with_its_cause(conn, monkeypatch):
+    from httpql.plan import Planner
+
+    def broken(self, stmt):
+        raise KeyError("simulated bug")
+
+    monkeypatch.setattr(Planner, "plan", broken)
+    with pytest.raises(httpql.InternalError) as info:
+        conn.execute(stop_sql(str(uuid.uuid4())))
+    assert "bug in httpql" in str(info.value) and isinstance(info.value.__cause__, KeyError)
+
+
+def test_run_checks_and_plans_when_called_and_stops_sending_once_closed(emulator):
+    conn = httpql.connect(base_url=emulator.base_url, token=emulator.token)
+    with pytest.raises(httpql.ProgrammingError):
+        conn.run(123)  # no iteration needed to see the error
+    a, b = (str(uuid.uuid4()) for _ in range(2))
+    results = conn.run(insert_sql(a) + insert_sql(b))
+    next(results)
+    conn.close()
+    with pytest.raises(httpql.InterfaceError):
+        next(results)
+    assert len(emulator.requests) == 1

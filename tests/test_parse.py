@@ -329,3 +329,20 @@ def test_a_long_and_chain_in_where_is_read_whole():
     conditions = " AND ".join(f"x{i} = {i}" for i in range(2000))
     (stmt,) = parse_script(f"SELECT a FROM {R} WHERE {conditions}")
     assert stmt.where[0] == ("x0", 0) and stmt.where[-1] == ("x1999", 1999)
+
+
+def test_a_shape_is_learnt_on_its_second_sighting_and_then_filled():
+    from httpql.sql import parse
+
+    def sql(m):
+        return f"EXEC a.b.c.learnt_shape @meeting_id='{m}', @x=1"
+
+    first = parse_script(sql("m1"))
+    shape = parse.shapes.mask(sql("m1"))[0]
+    assert shape not in parse._SHAPES  # a one-off script costs one parse
+    parse_script(sql("m2"))
+    assert parse._SHAPES.get(shape)  # learnt
+    third = parse_script(sql("it''s 3"))
+    assert first[0].params == (("meeting_id", "m1"), ("x", 1))
+    assert third[0].params == (("meeting_id", "it's 3"), ("x", 1))
+    assert third[0].text == sql("it''s 3")

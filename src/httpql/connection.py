@@ -12,7 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from . import meta
-from .errors import Error, InterfaceError, NotSupportedError, OperationalError, ProgrammingError
+from .errors import (
+    Error,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+)
 from .http.secret import Secret, token_from
 from .manifest import load_registry
 from .plan import Plan, Planner, Request
@@ -140,8 +147,9 @@ class Connection:
 
     def run(self, sql: str, params=None, *, variables=None, continue_on_error: bool = False,
             on_error=None) -> Iterator[Result]:
-        """Yield one Result per statement. Every statement is parsed, bound and planned (names,
-        parameters and values checked) before the first request is sent."""
+        """One Result per statement, as each runs. Every statement is parsed, bound and planned
+        (names, parameters and values checked) now, before the first request is sent; only
+        sending waits for iteration."""
         self._check_open()
         if not isinstance(sql, str):
             raise ProgrammingError(f"SQL must be a str, got {type(sql).__name__}")
@@ -151,20 +159,24 @@ class Connection:
         plans: list[Plan | Error | None] = []
         for stmt in statements:
             try:
-                plans.append(self._plan(stmt))
+                plans.append(_internal(self._plan, stmt))
             except Error as e:
                 if not continue_on_error:
-                    raise _where(e, stmt, len(statements)) from None
+                    raise _where(e, stmt, len(statements))
                 plans.append(e)  # reported in its turn; the others still run
+        return self._results(statements, plans, continue_on_error, on_error)
+
+    def _results(self, statements, plans, continue_on_error: bool, on_error) -> Iterator[Result]:
         for stmt, plan in zip(statements, plans):
             try:
+                self._check_open()  # closed while a script was running: send no more
                 if isinstance(plan, Error):
                     raise plan
-                yield self._run(stmt, plan)
+                yield _internal(self._run, stmt, plan)
             except Error as e:
                 e = _where(e, stmt, len(statements))
-                if not continue_on_error:
-                    raise e from None
+                if not continue_on_error or isinstance(e, InterfaceError):
+                    raise e
                 if on_error is not None:
                     on_error(e)
 
@@ -267,6 +279,18 @@ class Connection:
             what = ("The operation was" if total == 1 else f"{total} operations were")
             result.message = f"{what} despatched successfully (HTTP {codes})"
         return result
+
+
+def _internal(f, *args):
+    """Run ``f``; an exception that is not one of httpql's own is a bug, raised as
+    InternalError (PEP 249) with the original as its cause."""
+    try:
+        return f(*args)
+    except Error:
+        raise
+    except Exception as e:
+        raise InternalError(f"internal error (a bug in httpql, please report it): "
+                            f"{type(e).__name__}: {e}") from e
 
 
 def _check_numbers(**values: tuple) -> None:

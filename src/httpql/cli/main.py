@@ -13,7 +13,7 @@ import sys
 import click
 
 from .. import __version__
-from ..errors import Error
+from ..errors import Error, InternalError
 from ..output import FORMATS
 
 EXIT_ERROR = 1
@@ -143,6 +143,10 @@ def guarded(f):
         try:
             return f(*args, **kwargs)
         except Error as e:
+            if isinstance(e, InternalError) and _DEBUG["on"]:
+                import traceback
+
+                traceback.print_exception(e)
             report(e)
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:

@@ -179,7 +179,7 @@ def _with_note(err: Exception, note: str) -> Exception:
 
 def _tls_failure(e: Exception) -> bool:
     cause = e.__cause__ or e.__context__
-    while cause is not None and not isinstance(cause, ssl.SSLError):
+    while cause is not None and not isinstance(cause, ssl.SSLCertVerificationError):
         cause = cause.__cause__ or cause.__context__
     return cause is not None or "CERTIFICATE_VERIFY_FAILED" in str(e)
 

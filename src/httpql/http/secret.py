@@ -35,9 +35,10 @@ def token_from(value: str | Secret | None, source: str) -> Secret | None:
     value = (value or "").strip()
     if not value:
         return None
-    for i, ch in enumerate(value):
-        if not "\x21" <= ch <= "\x7e":
-            raise OperationalError(f"the API token from {source} has a space, control or non-ASCII "
-                                   f"character at position {i + 1}; an HTTP header cannot carry "
-                                   "it (check how the token was copied)")
-    return Secret(value)
+    bad = next((i for i, ch in enumerate(value) if not "\x21" <= ch <= "\x7e"), None)
+    if bad is None:
+        return Secret(value)
+    del value  # this frame is in the error's traceback: it must not hold the token
+    raise OperationalError(f"the API token from {source} has a space, control or non-ASCII "
+                           f"character at position {bad + 1}; an HTTP header cannot carry it "
+                           "(check how the token was copied)")

@@ -20,7 +20,7 @@ from ..errors import ParseError, ProgrammingError
 from . import shapes
 from . import statements as st
 from .dialect import DottedName, Exec, Show, StackQL
-from .parse import MAX_STATEMENT_CHARS
+from .parse import MAX_CACHED_CHARS, MAX_STATEMENT_CHARS
 
 _DIALECT = StackQL()
 # sqlglot warns on its logger when it falls back to a Command; httpql raises a clear error for
@@ -28,9 +28,18 @@ _DIALECT = StackQL()
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
-@lru_cache(maxsize=256)
 def parse_text(sql: str) -> tuple[st.Statement, ...]:
-    # statements are immutable, so repeating a script re-uses its parse
+    """The statements of ``sql``; repeated small texts re-use their parse (statements are
+    immutable), large ones are not kept in memory."""
+    return _parse_cached(sql) if len(sql) <= MAX_CACHED_CHARS else _parse(sql)
+
+
+@lru_cache(maxsize=256)
+def _parse_cached(sql: str) -> tuple[st.Statement, ...]:
+    return _parse(sql)
+
+
+def _parse(sql: str) -> tuple[st.Statement, ...]:
     if len(sql) > MAX_STATEMENT_CHARS:
         raise ParseError(f"script is {len(sql):,} characters long; the limit is "
                          f"{MAX_STATEMENT_CHARS:,}")

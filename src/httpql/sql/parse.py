@@ -14,10 +14,13 @@ from . import shapes
 from . import statements as st
 from .quick import quick_parse
 
-MAX_STATEMENT_CHARS = 1_000_000
+MAX_STATEMENT_CHARS = 1_000_000  # a whole script
+MAX_CACHED_CHARS = 20_000  # longer scripts are parsed each time, not kept in memory
 MAX_SHAPES = 512
 
-_SHAPES: dict[str, tuple[st.Statement, ...]] = {}
+# shape -> parsed template, or None for a shape whose fill does not match a real parse
+_SHAPES: dict[str, tuple[st.Statement, ...] | None] = {}
+_SEEN_ONCE: dict[str, None] = {}  # shapes seen once: a shape is learnt on its second sighting
 
 
 def parse_script(sql: str) -> list[st.Statement]:
@@ -27,27 +30,40 @@ def parse_script(sql: str) -> list[st.Statement]:
         return quick
     from .grammar import parse_text
 
-    masked = shapes.mask(sql) if len(sql) <= MAX_STATEMENT_CHARS else None
+    masked = shapes.mask(sql) if len(sql) <= MAX_CACHED_CHARS else None
     if masked is None:
         return list(parse_text(sql))
     shape, literals = masked
-    template = _SHAPES.get(shape)
-    if template is not None:
+    template = _SHAPES.get(shape, False)
+    if template:
         return list(shapes.fill(template, literals))
-    # First time this shape is seen: the real text's parse is what counts (its errors and
-    # values); the shape is kept only if filling it gives exactly the same statements.
+    # The real text's parse is what counts (its errors and values). A shape seen a second time
+    # is parsed once more, masked, and kept only if filling it gives exactly the same statements;
+    # a one-off script costs one parse.
     statements = parse_text(sql)
+    if template is None:  # known not to fill faithfully
+        return list(statements)
+    if shape not in _SEEN_ONCE:
+        _remember(_SEEN_ONCE, shape, None)
+        return list(statements)
     try:
         template = parse_text(shape)
     except Error:
         template = None
     filled = shapes.fill(template, literals) if template is not None else None
-    if filled == statements and all(a.text == b.text and a.line == b.line
-                                    for a, b in zip(filled, statements)):
-        if len(_SHAPES) >= MAX_SHAPES:
-            _SHAPES.pop(next(iter(_SHAPES)))
-        _SHAPES[shape] = template
+    faithful = filled == statements and all(a.text == b.text and a.line == b.line
+                                            for a, b in zip(filled, statements))
+    _remember(_SHAPES, shape, template if faithful else None)
     return list(statements)
+
+
+def _remember(cache: dict, key: str, value) -> None:
+    if len(cache) >= MAX_SHAPES:
+        try:  # oldest first; another thread may be evicting too
+            cache.pop(next(iter(cache)), None)
+        except (StopIteration, RuntimeError):
+            pass
+    cache[key] = value
 
 
 def parse_one(sql: str) -> st.Statement:
