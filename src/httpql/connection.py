@@ -162,7 +162,8 @@ class Connection:
                 plans.append(_internal(self._plan, stmt))
             except Error as e:
                 if not continue_on_error:
-                    raise _where(e, stmt, len(statements))
+                    _where(e, stmt, len(statements))  # names the statement, in place
+                    raise
                 plans.append(e)  # reported in its turn; the others still run
         return self._results(statements, plans, continue_on_error, on_error)
 

@@ -144,7 +144,7 @@ def _phrase(status: int) -> str:
 
 def _status(params: dict[str, Any]) -> Reply:
     status = params["status"]
-    # Passed through verbatim so tests can send HTTP-dates as well as seconds.
+    # Seconds as a whole number where they are one; text (an HTTP date) as it is.
     headers = {"Retry-After": _seconds(params["retry_after"])} if "retry_after" in params else None
     return Reply(*v4_error(status, status, f"{_phrase(status)} (injected fault)", headers))
 

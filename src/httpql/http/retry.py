@@ -6,7 +6,10 @@ The rule is about what the server may already have done:
 - 502/503/504, read timeouts and dropped connections: the request may have been acted on, so
   only idempotent methods (GET, PUT, DELETE, HEAD, OPTIONS) are retried. A POST fails with
   OutcomeUnknownError, which says how to check what happened.
-Waits are exponential with full jitter, capped per wait (max_delay) and in total (max_total).
+- a certificate that fails verification: never retried (it would fail the same way).
+Waits are Retry-After when the API gives it, else exponential with full jitter; each is capped
+(max_delay: a longer Retry-After gives up rather than retry early) and so is their sum
+(max_total), and no wait runs past the request's total timeout.
 """
 
 from __future__ import annotations

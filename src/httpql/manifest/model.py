@@ -16,8 +16,9 @@ TYPES = ("string", "integer", "number", "boolean", "object", "array")
 @dataclass(frozen=True)
 class Pattern:
     """A string parameter's pattern. ``pattern`` is the manifest's text (shown in errors);
-    matching has JSON Schema (ECMAScript) meaning: ``$`` is the very end of the string, which
-    ``regex`` spells ``\\Z`` (Python's ``$`` would also match before a final newline)."""
+    ``$`` has its JSON Schema (ECMAScript) meaning, the very end of the string, which ``regex``
+    spells ``\\Z`` (Python's ``$`` would also match before a final newline). Other syntax is
+    Python's: ``\\d`` and ``\\w`` also match non-ASCII digits and letters."""
 
     pattern: str
     regex: re.Pattern = field(compare=False, repr=False)
