@@ -355,3 +355,17 @@ def test_no_exception_in_the_chain_holds_the_token(emu):
         assert request is None or "authorization" not in request.headers
         assert_clean(str(e), repr(e), repr(vars(e)), where=type(e).__name__)
     assert len(seen) == 1, [type(x).__name__ for x in seen]
+
+
+def test_the_debug_log_filter_masks_bearer_values_and_credential_variables(monkeypatch):
+    import logging
+
+    from httpql.cli.main import _MaskCredentials
+
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN + "\n")
+    record = logging.LogRecord("httpx", logging.DEBUG, __file__, 1,
+                               "headers %s then %s", ({"authorization": f"Bearer {WRONG}"},
+                                                      f"raw {TOKEN} in text"), None)
+    assert _MaskCredentials({"CLOUDFLARE_API_TOKEN"}).filter(record)
+    assert_clean(record.getMessage(), where="masked debug record")
+    assert record.getMessage().count("****") == 2

@@ -71,11 +71,9 @@ def open_connection(opts: dict):
     from ..errors import InterfaceError, ManifestError
     from ..manifest import default_paths
 
-    if opts.get("debug"):
-        debug_logging()
     paths = default_paths() + list(opts["provider_paths"]) if opts["provider_paths"] else None
     try:
-        return Connection(
+        conn = Connection(
             base_url=opts["base_url"], timeout=opts["timeout"],
             connect_timeout=opts["connect_timeout"], total_timeout=opts["total_timeout"],
             retries=opts["retries"], retry_backoff=opts["retry_backoff"],
@@ -87,6 +85,10 @@ def open_connection(opts: dict):
         raise
     except InterfaceError as e:  # a bad option value (--base-url, a NaN timeout): exit 2
         raise click.UsageError(str(e)) from None
+    if opts.get("debug"):
+        debug_logging({p.credentials_env for p in conn.registry.providers.values()
+                       if p.credentials_env})
+    return conn
 
 
 def report(error: Exception) -> None:
@@ -96,15 +98,16 @@ def report(error: Exception) -> None:
 _DEBUG = {"on": False}
 
 
-def debug_logging() -> None:
-    """httpx and httpcore loggers at DEBUG on stderr, through a filter that masks credentials
-    (httpx does not log headers today; the filter keeps that true whatever a version logs)."""
+def debug_logging(credential_vars: set[str]) -> None:
+    """httpx and httpcore loggers at DEBUG on stderr, through a filter that masks credentials:
+    anything after "Bearer" and the values of the providers' credential variables (httpx does
+    not log headers today; the filter keeps that true whatever a version logs)."""
     if _DEBUG["on"]:
         return
     _DEBUG["on"] = True
     handler = _Stderr()
     handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
-    handler.addFilter(_MaskCredentials())
+    handler.addFilter(_MaskCredentials(credential_vars))
     for name in ("httpx", "httpcore"):
         log = logging.getLogger(name)
         log.setLevel(logging.DEBUG)
@@ -122,15 +125,20 @@ class _Stderr(logging.Handler):
 
 
 class _MaskCredentials(logging.Filter):
+    def __init__(self, credential_vars: set[str]) -> None:
+        super().__init__()
+        self.credential_vars = credential_vars
+
     def filter(self, record) -> bool:
         import os
         import re
 
         text = record.getMessage()
         text = re.sub(r"(?i)(bearer\s+)[^\s'\",;)\]]+", r"\1****", text)
-        token = os.environ.get("CLOUDFLARE_API_TOKEN")
-        if token:
-            text = text.replace(token, "****")
+        for name in self.credential_vars:
+            token = os.environ.get(name, "").strip()
+            if token:
+                text = text.replace(token, "****")
         record.msg, record.args = text, None
         return True
 
