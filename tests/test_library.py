@@ -406,3 +406,23 @@ def test_run_checks_and_plans_when_called_and_stops_sending_once_closed(emulator
     with pytest.raises(httpql.InterfaceError):
         next(results)
     assert len(emulator.requests) == 1
+
+
+def test_executemany_checks_every_parameter_set_before_sending(conn, emulator):
+    cur = conn.cursor()
+    sql = f"INSERT INTO {RESOURCE} (name, meeting_id, account_id, app_id) VALUES (?, ?, ?, ?)"
+    good = ["ok", str(uuid.uuid4()), ACCOUNT, APP]
+    with pytest.raises(httpql.DataError):
+        cur.executemany(sql, [good, ["bad name", str(uuid.uuid4()), ACCOUNT, APP]])
+    assert emulator.requests == []
+    cur.executemany(sql, [good, ["ok2", str(uuid.uuid4()), ACCOUNT, APP]])
+    assert len(emulator.requests) == 2 and cur.rowcount == 2
+
+
+def test_executemany_says_which_sets_were_sent_when_one_fails_at_the_api(conn, emulator):
+    cur = conn.cursor()
+    sql = f"INSERT INTO {RESOURCE} (name, account_id, app_id) VALUES (?, ?, ?)"
+    with pytest.raises(httpql.ApiError) as info:
+        cur.executemany(sql, [["a", ACCOUNT, APP], ["b", ACCOUNT, "no-such-app"], ["c", ACCOUNT, APP]])
+    assert "parameter set 2 of 3" in str(info.value) and "sets 1-1 were sent" in str(info.value)
+    assert len(emulator.requests) == 2

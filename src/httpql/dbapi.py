@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import InterfaceError
+from .errors import Error, InterfaceError
 
 
 class Cursor:
@@ -37,8 +37,24 @@ class Cursor:
         return self
 
     def executemany(self, sql: str, seq_of_parameters) -> None:
-        for params in seq_of_parameters:
-            self.execute(sql, params)
+        """Every parameter set is bound and checked before the first request (run() plans when
+        called and sends only when iterated); a failure says which sets were already sent."""
+        if self.closed:
+            raise InterfaceError("the cursor is closed")
+        runs = [self.connection.run(sql, params) for params in seq_of_parameters]
+        statuses = 0
+        for i, results in enumerate(runs, 1):
+            try:
+                for result in results:
+                    statuses += len(result.statuses)
+            except Error as e:
+                if len(runs) > 1:
+                    sent = f"sets 1-{i - 1} were sent" if i > 1 else "nothing was sent"
+                    e.message = f"parameter set {i} of {len(runs)}: {e.message} ({sent})"
+                    e.args = (e.message,)
+                raise
+        self.result, self._columns, self._rows, self._pos = None, [], [], 0
+        self.rowcount = statuses
 
     def fetchone(self):
         if self._pos >= len(self._rows):
