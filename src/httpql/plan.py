@@ -45,11 +45,12 @@ class Request:
     def content(self) -> bytes | None:
         return json.dumps(self.body).encode() if self.has_body else None
 
-    def headers(self, token_text: str | None = "****") -> dict[str, str]:
-        """Request headers; ``token_text=None`` leaves Authorization to the HTTP layer."""
+    def headers(self) -> dict[str, str]:
+        """The headers as --dry-run and --http-log show them, the token masked (the HTTP layer
+        adds the real one through an httpx.Auth object)."""
         h = {"Accept": "application/json"}
-        if self.auth == "bearer" and token_text is not None:
-            h["Authorization"] = f"Bearer {token_text}"
+        if self.auth == "bearer":
+            h["Authorization"] = "Bearer ****"
         if self.has_body:
             h["Content-Type"] = "application/json"
         return h
