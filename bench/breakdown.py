@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                     raise SystemExit(f"httpx: {r.status_code}")
 
             def headers_and_content(req):
-                req.headers(token.reveal())
+                req.headers()
                 req.content  # noqa: B018 - the property does the work
 
             for r in range(rounds + 1):  # round 0 is a warm-up, not kept

@@ -534,3 +534,15 @@ def test_a_file_that_is_not_utf8_is_a_usage_error_naming_the_byte(run, emulator,
     r = run("exec", "-f", str(path))
     assert r.code == 2
     assert "not UTF-8" in r.stderr and "0xe9" in r.stderr
+
+
+def test_dry_run_with_o_json_prints_the_requests_as_json(run, emulator):
+    m = str(uuid.uuid4())
+    r = run("exec", "--dry-run", "-o", "json", insert_sql(m) + stop_sql(m))
+    assert r.code == 0, r.stderr
+    starts, stops = (json.loads(chunk) for chunk in r.stdout.replace("]\n[", "]\x00[").split("\x00"))
+    assert starts[0]["method"] == "POST" and starts[0]["url"].endswith(f"/meetings/{m}/livestreams")
+    assert starts[0]["headers"]["Authorization"] == "Bearer ****"
+    assert starts[0]["body"]["name"] == "town-hall"
+    assert stops[0]["url"].endswith(f"/meetings/{m}/active-livestream/stop") and stops[0]["body"] is None
+    assert emulator.requests == []

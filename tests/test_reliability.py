@@ -760,3 +760,16 @@ def test_a_deeply_nested_2xx_body_is_a_clear_error_that_says_the_post_may_have_s
     assert "may have succeeded" in str(err)
     evidence.record("fault", "201 whose JSON nests 100,000 levels deep", outcome=f"{type(err).__name__}: {err}",
                     requests=1, duplicated=False, lost=False)
+
+
+def test_http_log_closes_every_attempt_even_when_the_answer_is_refused():
+    lines = []
+
+    def handler(request):
+        return httpx.Response(201, headers={"content-type": "text/plain"}, content=b"OK")
+
+    with httpql.connect(token="t", transport=httpx.MockTransport(handler),
+                        http_log=lines.append) as conn:
+        rows, err = run(conn, insert_sql(str(uuid.uuid4())))
+    assert isinstance(err, httpql.OperationalError)
+    assert lines[0].startswith("> POST ") and lines[1].startswith("< answer refused after ")

@@ -23,7 +23,8 @@ def connection_options(f):
     """Options shared by exec and shell: how to reach the API and how to print."""
     options = [
         click.option("-o", "--output", type=click.Choice(FORMATS), default=None,
-                     help="Output format (default: table on a terminal, json otherwise)."),
+                     help="Output format (exec: table on a terminal, json otherwise; shell: "
+                          "table)."),
         click.option("--emulator", is_flag=True,
                      help="Run against a local Realtime Kit emulator started in-process (no "
                           "account or token needed)."),
@@ -212,7 +213,7 @@ def exec_command(sql, file, continue_on_error, variables, vars_file, **opts):
         try:
             for result in conn.run(text, variables=_variables(variables, vars_file),
                                    continue_on_error=continue_on_error, on_error=on_error):
-                print_result(result, fmt)
+                print_result(result, fmt, requests_as_rows=opts["output"] in ("json", "ndjson"))
         except Error as e:
             _print_partial(e, fmt)
             raise
@@ -261,10 +262,16 @@ def _print_partial(e: Error, fmt: str) -> None:
         print_result(partial, fmt)
 
 
-def print_result(result, fmt: str) -> None:
+def print_result(result, fmt: str, requests_as_rows: bool = False) -> None:
+    """``requests_as_rows``: a dry run asked explicitly for -o json/ndjson prints each request
+    as an object (method, url, masked headers, body) instead of the readable text form."""
     from ..output import render
 
-    if result.dry_run:
+    if result.dry_run and requests_as_rows:
+        rows = [{"method": r.method, "url": r.url, "headers": r.headers(),
+                 "body": r.body if r.has_body else None} for r in result.requests]
+        click.echo(render(fmt, ["method", "url", "headers", "body"], rows), nl=False)
+    elif result.dry_run:
         click.echo(result.message)
     elif result.message is not None and not result.columns:
         click.echo(result.message, err=True)

@@ -94,6 +94,9 @@ class HttpClient:
         except httpx.HTTPError as e:
             self.http_log(f"< {type(e).__name__} after {_ms(started)} ms")
             raise
+        except Error as e:  # answered, but the answer was refused (not JSON, over the size cap)
+            self.http_log(f"< answer refused after {_ms(started)} ms: {type(e).__name__}")
+            raise
         self.http_log(f"< HTTP {resp.status} in {_ms(started)} ms, {resp.raw_size} bytes")
         return resp
 
