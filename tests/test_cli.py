@@ -495,7 +495,7 @@ def test_an_internal_error_is_one_line_without_traceback_and_debug_shows_it(emul
     def broken(self, *args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(Connection, "run", broken)
+    monkeypatch.setattr(Connection, "stream", broken)
     env = {"CLOUDFLARE_BASE_URL": emulator.base_url, "CLOUDFLARE_API_TOKEN": emulator.token}
     plain = CliRunner().invoke(cli, ["exec", "SHOW PROVIDERS"], env=env)
     assert plain.exit_code == 1

@@ -395,12 +395,23 @@ def test_a_bug_inside_a_statement_is_an_internal_error_with_its_cause(conn, monk
     assert "bug in httpql" in str(info.value) and isinstance(info.value.__cause__, KeyError)
 
 
-def test_run_checks_and_plans_when_called_and_stops_sending_once_closed(emulator):
+def test_run_sends_when_called_and_returns_every_result(emulator, conn):
+    a, b = (str(uuid.uuid4()) for _ in range(2))
+    results = conn.run(insert_sql(a) + insert_sql(b))  # not iterated: already sent
+    assert len(emulator.requests) == 2
+    assert [r.rows[0]["success"] for r in results] == [True, True]
+    with pytest.raises(httpql.ApiError) as info:
+        c, d = (str(uuid.uuid4()) for _ in range(2))
+        conn.run(insert_sql(c) + insert_sql(d, name="x", returning="").replace(ACCOUNT, "nope"))
+    assert [r.rows[0]["success"] for r in info.value.results] == [True]
+
+
+def test_stream_checks_and_plans_when_called_and_stops_sending_once_closed(emulator):
     conn = httpql.connect(base_url=emulator.base_url, token=emulator.token)
     with pytest.raises(httpql.ProgrammingError):
-        conn.run(123)  # no iteration needed to see the error
+        conn.stream(123)  # no iteration needed to see the error
     a, b = (str(uuid.uuid4()) for _ in range(2))
-    results = conn.run(insert_sql(a) + insert_sql(b))
+    results = conn.stream(insert_sql(a) + insert_sql(b))
     next(results)
     conn.close()
     with pytest.raises(httpql.InterfaceError):

@@ -128,7 +128,7 @@ def test_no_exception_ends_the_shell(conn, monkeypatch):
     def run(sql):
         raise next(calls)
 
-    monkeypatch.setattr(conn, "run", run)
+    monkeypatch.setattr(conn, "stream", run)
     out, err = run_lines(conn, "SHOW PROVIDERS;\nSHOW PROVIDERS;\n")
     assert err.splitlines() == ["internal error: RuntimeError: boom", "error: bad"]
 

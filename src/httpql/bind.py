@@ -12,18 +12,21 @@ import re
 
 from .errors import DataError, ProgrammingError
 from .manifest.model import Param
+from .sql.params import ANY_TEMPLATE
 from .sql.statements import Placeholder
 
 MAX_VALUE_CHARS = 100_000
 MAX_JSON_DEPTH = 32  # far deeper than any API body; stops recursion long before Python's limit
 _VALUE_TYPES = (str, int, float, bool, dict, list, type(None))
-_TEMPLATE = re.compile(r"\{\{\s*[\w.]*\s*\}\}")
 _INT = re.compile(r"^[+-]?\d+$")
 _JSON_TYPE = {bool: "boolean", int: "integer", float: "number", str: "string", dict: "object",
               list: "array", type(None): "null"}
 
 
 def describe(value) -> str:
+    """A value as errors show it: 'null', 'integer 5', "string 'x'"."""
+    if value is None:
+        return "null"
     kind = _JSON_TYPE.get(type(value), type(value).__name__)
     text = json.dumps(value) if not isinstance(value, str) else repr(value)
     if len(text) > 40:
@@ -43,16 +46,21 @@ def bind(param: Param, value, where: str, top: bool = True):
     if isinstance(value, float) and not math.isfinite(value):
         raise DataError(f"{where} is {value}; JSON has no NaN or infinity")
     if isinstance(value, str):
+        if param.type == "string" and param.max_length is not None and len(value) > param.max_length:
+            raise DataError(f"{where} is {len(value):,} characters long; at most "
+                            f"{param.max_length:,} are allowed")
         if len(value) > MAX_VALUE_CHARS:
             raise DataError(f"{where} is {len(value):,} characters long; the limit is "
                             f"{MAX_VALUE_CHARS:,}")
-        if _TEMPLATE.search(value):
-            raise DataError(f"{where} still holds the template placeholder {value!r}: replace it "
-                            "with a value")
+        left = ANY_TEMPLATE.search(value)
+        if left:
+            raise DataError(f"{where} still holds the template {left.group()}: give its value "
+                            "(--var NAME=VALUE, or variables= in Python) or write the value itself")
     if value is None:
         if param.nullable and param.location != "path":
             return None
-        raise DataError(f"{where} cannot be NULL: give a {param.type}")
+        article = "an" if param.type[0] in "aeiou" else "a"
+        raise DataError(f"{where} cannot be NULL: give {article} {param.type}")
     kind = param.type
     if kind == "string":
         return _string(param, value, where)
@@ -143,6 +151,18 @@ def _int(text: str, where: str) -> int:
                         "integer") from None
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicate_keys(pairs: list) -> dict:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set = set()
+        raise _DuplicateKey(next(k for k, _ in pairs if k in seen or seen.add(k)))
+    return out
+
+
 def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
@@ -153,10 +173,14 @@ def load_json(value, where: str, expected: str):
     keys and finite numbers."""
     if isinstance(value, str):
         try:
-            value = json.loads(value, parse_constant=_no_constant)
+            value = json.loads(value, parse_constant=_no_constant,
+                               object_pairs_hook=_no_duplicate_keys)
         except json.JSONDecodeError as e:
             raise DataError(f"{where} is not valid JSON: {e.msg} at line {e.lineno} column "
                             f"{e.colno}; expected {expected}") from None
+        except _DuplicateKey as e:
+            raise DataError(f"{where} gives the key {e.args[0]!r} twice; JSON readers disagree on "
+                            "which one wins, so give it once") from None
         except (ValueError, RecursionError) as e:  # e.g. an integer of thousands of digits
             reason = "nests too deeply" if isinstance(e, RecursionError) else str(e).split(";")[0]
             raise DataError(f"{where} is not usable JSON: {reason}; expected {expected}") from None

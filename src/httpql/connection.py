@@ -140,16 +140,29 @@ class Connection:
         ``params`` fills ``?`` (a sequence) or ``:name`` (a mapping) placeholders; ``variables``
         fills ``{{ name }}`` templates inside string literals. Both bind values, never SQL text.
         """
-        result = None
-        for result in self.run(sql, params, variables=variables):
-            pass
-        return result.rows if result is not None else []
+        results = self.run(sql, params, variables=variables)
+        return results[-1].rows if results else []
 
     def run(self, sql: str, params=None, *, variables=None, continue_on_error: bool = False,
-            on_error=None) -> Iterator[Result]:
-        """One Result per statement, as each runs. Every statement is parsed, bound and planned
-        (names, parameters and values checked) now, before the first request is sent; only
-        sending waits for iteration."""
+            on_error=None) -> list[Result]:
+        """Run every statement of ``sql`` now; one Result per statement, in order. An error
+        carries the Results of the statements that completed before it as ``e.results``."""
+        results: list[Result] = []
+        try:
+            for result in self.stream(sql, params, variables=variables,
+                                      continue_on_error=continue_on_error, on_error=on_error):
+                results.append(result)
+        except Error as e:
+            e.results = results
+            raise
+        return results
+
+    def stream(self, sql: str, params=None, *, variables=None, continue_on_error: bool = False,
+               on_error=None) -> Iterator[Result]:
+        """Like run(), but yields each Result as its statement completes (the CLI prints them as
+        they come). Every statement is parsed, bound and planned (names, parameters and values
+        checked) when this is called, before any request; each statement is sent only when the
+        iterator reaches it, so an iterator never consumed sends nothing."""
         self._check_open()
         if not isinstance(sql, str):
             raise ProgrammingError(f"SQL must be a str, got {type(sql).__name__}")
@@ -242,10 +255,11 @@ class Connection:
                                f"${req.credentials_env}")
             self._env_tokens[req.credentials_env] = token
         if token is None:
+            needs = f" with {req.permission_hint}" if req.permission_hint else ""
             raise OperationalError(
-                f"no API token: set {req.credentials_env} to an API token for {req.resource} "
-                "(for Cloudflare Realtime Kit, a token with the Realtime Admin permission), or "
-                "run against the local emulator with --emulator / connect(emulator=True)")
+                f"no API token: set {req.credentials_env} to an API token{needs} for "
+                f"{req.resource}, or run against the local emulator with --emulator / "
+                "connect(emulator=True)")
         return token
 
     def _send(self, plan: Plan) -> Result:

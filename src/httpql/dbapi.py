@@ -27,7 +27,7 @@ class Cursor:
         if self.closed:
             raise InterfaceError("the cursor is closed")
         result = None
-        for result in self.connection.run(sql, parameters):
+        for result in self.connection.stream(sql, parameters):
             pass
         self.result = result
         self._columns = list(result.columns) if result else []
@@ -41,7 +41,7 @@ class Cursor:
         called and sends only when iterated); a failure says which sets were already sent."""
         if self.closed:
             raise InterfaceError("the cursor is closed")
-        runs = [self.connection.run(sql, params) for params in seq_of_parameters]
+        runs = [self.connection.stream(sql, params) for params in seq_of_parameters]
         statuses = 0
         for i, results in enumerate(runs, 1):
             try:

@@ -12,7 +12,13 @@
         ├── NotSupportedError     a verb the resource has no method for (SELECT on livestreams)
         ├── OperationalError      the request could not be completed (connection, timeout, token)
         │   └── OutcomeUnknownError  sent, but whether the API acted is unknown
-        └── ApiError              the API answered with a non-2xx status
+        └── ApiError              the API answered an error: a non-2xx status, or a 2xx whose
+                                  envelope says it failed ("success": false)
+
+    KeyboardInterrupt
+    └── Interrupted               Ctrl-C or SIGTERM while requests were in flight: says which
+                                  statement or row may have been acted on (not an httpql.Error,
+                                  so an interrupt still stops a program that catches Error)
 
 Every message names what is wrong and what would be right; none ever holds a secret.
 """
@@ -25,12 +31,33 @@ class Warning(Exception):  # noqa: A001 - PEP 249 name
 
 
 class Error(Exception):
-    """Base of every error httpql raises."""
+    """Base of every error httpql raises.
+
+    ``statement``: the SQL text concerned. ``partial``: the Result holding the rows of the
+    requests that succeeded before this error (a multi-row INSERT ... RETURNING), else None.
+    ``results``: from Connection.run(), the Results of the statements of the script that
+    completed before this error. ``located``: whether the message already names the statement
+    within its script."""
+
+    statement: str | None = None
+    partial = None
+    results: list = []  # noqa: RUF012 - replaced per instance, never mutated
+    located: bool = False
 
     def __init__(self, message: str, *, statement: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.statement = statement
+
+    def prefix(self, text: str) -> None:
+        """Put ``text`` before the message (e.g. which row of a batch failed)."""
+        self.message = f"{text}{self.message}"
+        self.args = (self.message,)
+
+    def note(self, text: str) -> None:
+        """Append a parenthesised note to the message."""
+        self.message = f"{self.message} ({text})"
+        self.args = (self.message,)
 
     def __str__(self) -> str:
         return self.message
@@ -86,26 +113,47 @@ class OperationalError(DatabaseError):
 
 
 class OutcomeUnknownError(OperationalError):
-    """The request reached the network but no usable answer came back."""
+    """The request reached the network but no usable answer came back. ``status``: the HTTP
+    status of the answer, if one came (a 503 to a POST), else None."""
+
+    def __init__(self, message: str, *, status: int | None = None,
+                 statement: str | None = None) -> None:
+        super().__init__(message, statement=statement)
+        self.status = status
 
 
 class ApiError(DatabaseError):
-    """A non-2xx answer. ``status`` is the HTTP status, ``code``/``api_message`` the API's own."""
+    """The API answered an error. ``status`` is the HTTP status (a 2xx when the envelope said
+    ``"success": false``), ``code``/``api_message`` the API's own, ``operation`` the manifest
+    method that was called."""
 
     def __init__(self, message: str, *, status: int, code: object = None,
-                 api_message: str | None = None, method: str | None = None,
+                 api_message: str | None = None, operation: str | None = None,
                  statement: str | None = None, headers: dict | None = None) -> None:
         super().__init__(message, statement=statement)
         self.headers = headers or {}
         self.status = status
         self.code = code
         self.api_message = api_message
-        self.method = method
+        self.operation = operation
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) or SIGTERM arrived while requests were being sent. The message says which
+    statement or row may have been acted on and how to check; ``signal`` is the signal number."""
+
+    def __init__(self, message: str, signal: int = 2) -> None:
+        super().__init__(message)
+        self.message = message
+        self.signal = signal
+
+    def __str__(self) -> str:
+        return self.message
 
 
 __all__ = [
     "Warning", "Error", "InterfaceError", "ManifestError", "DatabaseError", "ProgrammingError",
     "ParseError", "DataError", "IntegrityError", "InternalError", "NotSupportedError",
     "OperationalError", "OutcomeUnknownError",
-    "ApiError",
+    "ApiError", "Interrupted",
 ]

@@ -30,6 +30,7 @@ class Request:
     has_body: bool = False
     auth: str = "none"  # the provider's auth type; "bearer" means add the token when sending
     credentials_env: str | None = None
+    permission_hint: str | None = None  # the provider's words for what a token needs
     resource: str = ""
     operation: str = ""  # the manifest method name
     success_status: tuple[int, ...] = (200,)
@@ -261,7 +262,8 @@ class Planner:
             url += "?" + urlencode(query)
         return Request(method=method.http_method, url=url, body=body,
                        has_body=bool(method.body_params), auth=provider.auth_type,
-                       credentials_env=provider.credentials_env, resource=res.id,
+                       credentials_env=provider.credentials_env,
+                       permission_hint=provider.permission_hint, resource=res.id,
                        operation=method.name, success_status=method.success_status,
                        outcome_hint=method.outcome_hint, values=values)
 

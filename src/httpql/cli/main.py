@@ -211,7 +211,7 @@ def exec_command(sql, file, continue_on_error, variables, vars_file, **opts):
 
     with open_connection(opts) as conn:
         try:
-            for result in conn.run(text, variables=_variables(variables, vars_file),
+            for result in conn.stream(text, variables=_variables(variables, vars_file),
                                    continue_on_error=continue_on_error, on_error=on_error):
                 print_result(result, fmt, requests_as_rows=opts["output"] in ("json", "ndjson"))
         except Error as e:
@@ -247,13 +247,24 @@ def _variables(pairs: tuple[str, ...], vars_file) -> dict | None:
         if not isinstance(data, dict):
             raise click.BadParameter("must hold a JSON object of names to values",
                                      param_hint="--vars-file")
+        for name in data:
+            _check_variable_name(name, "--vars-file")
         out.update(data)
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--var")
+        _check_variable_name(name.strip(), "--var")
         out[name.strip()] = value
     return out
+
+
+def _check_variable_name(name: str, option: str) -> None:
+    from ..sql.params import NAME
+
+    if not NAME.fullmatch(name):
+        raise click.BadParameter(f"{name!r} cannot name a template: use letters, digits and _ "
+                                 "(e.g. app_id), as in {{ app_id }}", param_hint=option)
 
 
 def _print_partial(e: Error, fmt: str) -> None:

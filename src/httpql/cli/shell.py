@@ -332,7 +332,7 @@ class Shell:
         # No exception may end the shell: library errors are the user's to fix, anything else is
         # our bug, reported without a traceback so the session (and its history) survives.
         try:
-            for result in self.conn.run(sql):
+            for result in self.conn.stream(sql):
                 self.show(result)
         except Error as e:
             partial = getattr(e, "partial", None)

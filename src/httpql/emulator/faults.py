@@ -21,7 +21,7 @@ from .state import INGEST_SERVER, json_response, v4_error
 
 KINDS = (
     "status", "rate_limit", "delay", "drop", "non_json", "html",
-    "truncated", "empty", "not_object", "wrong_type", "huge",
+    "truncated", "empty", "not_object", "wrong_type", "huge", "success_false", "echo_auth",
 )
 _COMMON_PARAMS = {"after", "path_contains", "method"}
 _KIND_PARAMS = {
@@ -118,9 +118,11 @@ class Reply:
     drop: bool = False  # close the connection without any response
 
 
-def apply(fault: Fault, process: Callable[[], Reply]) -> Reply:
+def apply(fault: Fault, process: Callable[[], Reply], authorization: str = "") -> Reply:
     """The reply for a faulted request; `process` runs the request against the state."""
     kind, params = fault.kind, fault.params
+    if kind == "echo_auth":  # a careless server: the credential comes back in the answer
+        return Reply(*json_response(201, {"success": True, "data": {"echo": authorization}}))
     if kind == "delay":
         time.sleep(params["seconds"])
         return process()
@@ -176,6 +178,9 @@ _BUILDERS: dict[str, Callable[[dict[str, Any]], Reply]] = {
     "non_json": lambda params: Reply(200, {"Content-Type": "text/plain"}, b"OK"),
     "empty": lambda params: Reply(params.get("status", 201), {"Content-Type": "application/json"}, b""),
     "not_object": lambda params: Reply(201, {"Content-Type": "application/json"}, b"[1, 2, 3]"),
+    "success_false": lambda params: Reply(*json_response(200, {
+        "success": False, "errors": [{"code": 2002, "message": "injected: the envelope says "
+                                                               "the operation failed"}]})),
 }
 
 
@@ -214,7 +219,7 @@ _SPEC_VALUES = {
 }
 SPEC_FORMS = (
     "STATUS (e.g. 500, 503), 429[=RETRY_AFTER_SECONDS], rate_limit[=SECONDS], drop, delay=SECONDS, html[=STATUS], non_json, truncated, "
-    "empty[=STATUS], not_object, wrong_type, huge[=BYTES]; append xN to repeat N times (e.g. 503x2)"
+    "empty[=STATUS], not_object, wrong_type, huge[=BYTES], success_false, echo_auth; append xN to repeat N times (e.g. 503x2)"
 )
 
 

@@ -126,7 +126,9 @@ class Emulator:
         def process() -> Reply:
             return Reply(*self._state.handle(method, raw_path, headers, body))
 
-        return apply(fault, process) if fault is not None else process()
+        if fault is None:
+            return process()
+        return apply(fault, process, headers.get("authorization", ""))
 
 
 class _Server(ThreadingHTTPServer):

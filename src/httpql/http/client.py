@@ -112,7 +112,16 @@ class HttpClient:
                                  headers=_JSON_BODY if content is not None else None,
                                  auth=auth or httpx.USE_CLIENT_DEFAULT, timeout=timeout) as r:
             raw = self._read_capped(r, req, deadline)
-            return self._decode(req, r, raw)
+            headers = {k.lower(): v for k, v in r.headers.items()}
+            if auth is not None:  # an API may echo the Authorization header back: mask it first
+                raw = auth.secret.mask_bytes(raw)
+                headers = {k: auth.secret.mask(v) for k, v in headers.items()}
+            response = self._decode(req, r.status_code, headers, raw)
+            if auth is not None and b"\\" in raw:
+                # a JSON escape (\/, \u0041) can spell the token in a way the raw bytes hid
+                response = Response(response.status, headers, _masked(response.body, auth.secret),
+                                    response.raw_size)
+            return response
 
     def _total_timeout(self) -> TotalTimeout:
         return TotalTimeout(f"no complete answer within the {self.total_timeout:g} s total "
@@ -148,20 +157,18 @@ class HttpClient:
                 break
         return b"".join(chunks)
 
-    def _decode(self, req: Request, r: httpx.Response, raw: bytes) -> Response:
-        headers = {k.lower(): v for k, v in r.headers.items()}
+    def _decode(self, req: Request, status: int, headers: dict, raw: bytes) -> Response:
         body, decode_error = None, None
         if raw.strip():
             try:
                 body = json.loads(raw)
             except (ValueError, UnicodeDecodeError, RecursionError) as e:  # nesting too deep
                 decode_error = e
-        status = r.status_code
         if 300 <= status < 400:
             where = headers.get("location", "an address it did not give")
             raise ApiError(f"{req.operation} failed: HTTP {status}: the API redirected to {where}; "
                            "httpql does not follow redirects, so the token never goes to another "
-                           "address (check the base URL)", status=status, method=req.operation,
+                           "address (check the base URL)", status=status, operation=req.operation,
                            api_message=f"redirect to {where}", headers=headers)
         if not 200 <= status < 300:
             raise api_error(req, status, body, raw, headers)
@@ -171,6 +178,9 @@ class HttpClient:
                 f"{req.operation}: the API answered HTTP {status} but the body is not JSON "
                 f"(content type {ctype}, starts {_snippet(raw)!r}); the operation may have "
                 "succeeded", )
+        if isinstance(body, dict) and body.get("success") is False:
+            # the envelope says the operation failed, whatever the status line says
+            raise api_error(req, status, body, raw, headers)
         return Response(status=status, headers=headers, body=body, raw_size=len(raw))
 
 
@@ -178,14 +188,25 @@ class BearerAuth(httpx.Auth):
     """Adds ``Authorization: Bearer`` to each request from a Secret, at the last moment."""
 
     def __init__(self, token: Secret) -> None:
-        self._token = token
+        self.secret = token
 
     def __repr__(self) -> str:
         return "BearerAuth(****)"
 
     def auth_flow(self, request: httpx.Request):
-        request.headers["Authorization"] = "Bearer " + self._token.reveal()
+        request.headers["Authorization"] = "Bearer " + self.secret.reveal()
         yield request
+
+
+def _masked(value, secret: Secret):
+    """``value`` (decoded JSON) with the token masked in every string, keys included."""
+    if isinstance(value, str):
+        return secret.mask(value)
+    if isinstance(value, list):
+        return [_masked(v, secret) for v in value]
+    if isinstance(value, dict):
+        return {secret.mask(k): _masked(v, secret) for k, v in value.items()}
+    return value
 
 
 def _over_cap(req: Request, status: int, how: str, cap: int) -> OperationalError:
@@ -217,14 +238,20 @@ def api_error(req: Request, status: int, body, raw: bytes, headers: dict) -> Api
                 message = "; ".join(str(e.get("message", "")) for e in parts)
         if message is None and isinstance(body.get("message"), str):
             message = body["message"]
+    envelope = 200 <= status < 300  # a 2xx whose envelope says "success": false
     if message is None:
         ctype = headers.get("content-type", "")
-        message = (f"no error message (content type {ctype or 'unknown'}, body starts "
+        message = ("no error message" if envelope else
+                   f"no error message (content type {ctype or 'unknown'}, body starts "
                    f"{_snippet(raw)!r})" if raw.strip() else "empty response body")
     code_txt = f" (code {code})" if code is not None and code != status else ""
-    text = f"{req.operation} failed: HTTP {status}: {message}{code_txt}"
-    return ApiError(text, status=status, code=code, api_message=str(message), method=req.operation,
-                    headers=headers)
+    said = f'HTTP {status} with "success": false' if envelope else f"HTTP {status}"
+    text = f"{req.operation} failed: {said}: {message}{code_txt}"
+    if status in (401, 403) and req.auth == "bearer":
+        text += (f"; check the API token{' in $' + req.credentials_env if req.credentials_env else ''}"
+                 f": it must be valid, unexpired and have {req.permission_hint or 'the permissions this API needs'}")
+    return ApiError(text, status=status, code=code, api_message=str(message),
+                    operation=req.operation, headers=headers)
 
 
 def _ms(started: float) -> str:

@@ -166,11 +166,9 @@ class Retrying:
 
     def _unknown(self, what: str, status: int | None) -> OutcomeUnknownError:
         hint = self.req.hint() or "check the resource's state before sending it again"
-        err = OutcomeUnknownError(
+        return OutcomeUnknownError(
             f"{self.req.operation}: {what}. The {self.req.method} may have been acted on, so it "
-            f"was not retried; the outcome is unknown: {hint}")
-        err.status = status
-        return err
+            f"was not retried; the outcome is unknown: {hint}", status=status)
 
 
 def _with_note(err: Exception, note: str) -> Exception:

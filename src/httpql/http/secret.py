@@ -19,6 +19,14 @@ class Secret:
 
     __str__ = __repr__
 
+    def mask_bytes(self, data: bytes) -> bytes:
+        """``data`` with every occurrence of the token replaced by ****: an API may echo the
+        Authorization header back in an error body."""
+        return data.replace(self._value.encode(), b"****") if self._value else data
+
+    def mask(self, text: str) -> str:
+        return text.replace(self._value, "****") if self._value else text
+
     def __bool__(self) -> bool:
         return bool(self._value)
 
@@ -38,7 +46,11 @@ def token_from(value: str | Secret | None, source: str) -> Secret | None:
     bad = next((i for i, ch in enumerate(value) if not "\x21" <= ch <= "\x7e"), None)
     if bad is None:
         return Secret(value)
+    prefixed = value[:7].lower() == "bearer "
     del value  # this frame is in the error's traceback: it must not hold the token
+    if prefixed:
+        raise OperationalError(f"the API token from {source} starts with 'Bearer ': give the "
+                               "token alone, httpql adds the 'Bearer ' itself")
     raise OperationalError(f"the API token from {source} has a space, control or non-ASCII "
                            f"character at position {bad + 1}; an HTTP header cannot carry it "
                            "(check how the token was copied)")

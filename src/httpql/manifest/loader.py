@@ -278,7 +278,7 @@ def _load_provider(path: Path, problems: list[str]) -> Provider | None:
     elif not isinstance(auth, dict):
         c.bad("auth", f"must be a mapping with type and credentials_env, got {_shown(auth)}")
         auth = {}
-    c.keys("auth", auth, {"type", "credentials_env"}, set())
+    c.keys("auth", auth, {"type", "credentials_env", "permissions"}, set())
     auth_type = auth.get("type", "none")
     if auth_type not in ("bearer", "none"):
         c.bad("auth.type", f"unknown auth type {auth_type!r} (use bearer or none)")
@@ -292,7 +292,8 @@ def _load_provider(path: Path, problems: list[str]) -> Provider | None:
     prov = Provider(id=pid, version=version, title=c.str("title", doc.get("title")),
                     description=c.str("description", doc.get("description")), base_url=base_url,
                     base_url_env=c.env("base_url_env", doc.get("base_url_env")),
-                    auth_type=auth_type, credentials_env=credentials_env)
+                    auth_type=auth_type, credentials_env=credentials_env,
+                    permission_hint=c.str("auth.permissions", auth.get("permissions")) or None)
     if base_url:
         _check_base_url(c, base_url, prov)
     services = doc.get("services")

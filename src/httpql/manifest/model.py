@@ -118,6 +118,7 @@ class Provider:
     auth_type: str
     credentials_env: str | None
     services: dict[str, Service] = field(default_factory=dict)
+    permission_hint: str | None = None  # what a token needs, for 401/403 and missing-token errors
 
 
 class Registry:

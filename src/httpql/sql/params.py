@@ -7,13 +7,17 @@ or comment markers and still only ever be a value.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Mapping, Sequence
 
 from ..errors import ProgrammingError
 from .statements import Placeholder, Statement
 
-_TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
+# stackql's {{ name }} templates; ANY_TEMPLATE also finds the ones httpql cannot fill
+TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
+ANY_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+NAME = re.compile(r"[A-Za-z_][\w.]*")
 
 
 def bind_statements(statements: list[Statement], params=None,
@@ -67,21 +71,54 @@ def _param(ph: Placeholder, params, text: str, used: set[int]):
     return params[key]
 
 
-def _template(v: str, variables: Mapping[str, object], text: str):
-    whole = _TEMPLATE.fullmatch(v.strip())
-    if whole:  # the literal is only a template: the variable's value, with its own type
-        name = whole.group(1)
-        if name not in variables:
-            raise _missing(name, variables, text)
-        return variables[name]
+def _template(v: str, variables: Mapping[str, object], text: str) -> str:
+    """The literal with its templates filled, always as text (a number from --vars-file becomes
+    its digits; the parameter's type converts it back). Inside JSON text a value is a JSON
+    string or value, never JSON syntax: it cannot add keys to a request body."""
+    for m in ANY_TEMPLATE.finditer(v):
+        known = TEMPLATE.fullmatch(m.group())
+        if not known:
+            raise unfillable(m.group(), text)
+        if known.group(1) not in variables:
+            raise _missing(known.group(1), variables, text)
+    stripped = v.lstrip()
+    if stripped.startswith(("[", "{")) and not stripped.startswith("{{"):
+        return _fill_json(v, variables)
+    return TEMPLATE.sub(lambda m: as_text(variables[m.group(1)]), v)
 
-    def repl(m: re.Match) -> str:
-        name = m.group(1)
-        if name not in variables:
-            raise _missing(name, variables, text)
-        return str(variables[name])
 
-    return _TEMPLATE.sub(repl, v)
+def as_text(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _fill_json(v: str, variables: Mapping[str, object]) -> str:
+    """Fill templates in JSON text: inside a JSON string, the value's text JSON-escaped; outside
+    one (``{"height": {{ h }}}``), the value as a JSON value (a string gets its quotes)."""
+    out, i, in_string = [], 0, False
+    while i < len(v):
+        m = TEMPLATE.match(v, i) if v.startswith("{{", i) else None
+        if m:
+            value = variables[m.group(1)]
+            out.append(json.dumps(as_text(value), ensure_ascii=False)[1:-1] if in_string
+                       else json.dumps(value, ensure_ascii=False, default=str))
+            i = m.end()
+            continue
+        ch = v[i]
+        if in_string and ch == "\\":
+            out.append(v[i:i + 2])
+            i += 2
+            continue
+        if ch == '"':
+            in_string = not in_string
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def unfillable(found: str, text: str | None) -> ProgrammingError:
+    return ProgrammingError(f"template {found} cannot be filled: a template is {{{{ name }}}} with "
+                            "a name of letters, digits and _ (no '-', no filters like | lower)",
+                            statement=text)
 
 
 def _missing(name: str, variables: Mapping, text: str) -> ProgrammingError:
