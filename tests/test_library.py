@@ -354,7 +354,7 @@ def test_a_bad_later_statement_stops_the_script_before_any_request(conn, emulato
         conn.execute(script)
     assert emulator.requests == []
     assert emulator.active_livestream(meeting_id) is None
-    assert "statement at line 3" in str(info.value) and "name" in str(info.value)
+    assert "statement 3 of 3 (line 3: INSERT INTO" in str(info.value) and "name" in str(info.value)
 
 
 def test_continue_on_error_still_runs_the_good_statements(conn, emulator, meeting_id):
@@ -362,7 +362,7 @@ def test_continue_on_error_still_runs_the_good_statements(conn, emulator, meetin
     errors = []
     results = list(conn.run(script, continue_on_error=True, on_error=errors.append))
     assert len(results) == 1 and len(errors) == 1
-    assert "statement at line 1" in str(errors[0])
+    assert "(line 1: " in str(errors[0])
     assert len(emulator.requests) == 1
     assert emulator.active_livestream(meeting_id) is not None
 

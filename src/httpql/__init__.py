@@ -14,6 +14,7 @@ from .errors import (
     DatabaseError,
     DataError,
     Error,
+    Interrupted,
     IntegrityError,
     InterfaceError,
     InternalError,
@@ -38,16 +39,16 @@ __all__ = [
     "paramstyle", "Warning", "Error", "InterfaceError", "ManifestError", "DatabaseError",
     "ProgrammingError", "ParseError", "DataError", "IntegrityError", "InternalError",
     "NotSupportedError", "OperationalError",
-    "OutcomeUnknownError", "ApiError",
+    "OutcomeUnknownError", "ApiError", "Interrupted",
 ]
 
 
-def connect(**options):
+def connect(*args, **options):
     """Open a :class:`Connection` (see its docstring for the options)."""
     from .connection import connect, hide_token
 
     hide_token(options)  # this frame's ``options`` must not hold the plain token either
-    return connect(**options)
+    return connect(*args, **options)
 
 
 def __getattr__(name: str):

@@ -18,6 +18,7 @@ from .sql.statements import Placeholder
 MAX_VALUE_CHARS = 100_000
 MAX_JSON_DEPTH = 32  # far deeper than any API body; stops recursion long before Python's limit
 _VALUE_TYPES = (str, int, float, bool, dict, list, type(None))
+_SCALARS = (str, int, float, bool, type(None))
 _INT = re.compile(r"^[+-]?\d+$")
 _JSON_TYPE = {bool: "boolean", int: "integer", float: "number", str: "string", dict: "object",
               list: "array", type(None): "null"}
@@ -40,9 +41,8 @@ def bind(param: Param, value, where: str, top: bool = True):
         shown = f"?{value.key + 1}" if isinstance(value.key, int) else f":{value.key}"
         raise ProgrammingError(f"{where} is the placeholder {shown}, but no value was bound to it: "
                                "pass parameters (execute(sql, params)) or write a literal")
-    if not isinstance(value, _VALUE_TYPES):
-        raise DataError(f"{where} is a Python {type(value).__name__}; values must be str, int, "
-                        "float, bool, None, dict or list")
+    if type(value) not in _SCALARS:  # containers, UUIDs, dates, Decimals, Enums
+        value = python_value(value, where)
     if isinstance(value, float) and not math.isfinite(value):
         raise DataError(f"{where} is {value}; JSON has no NaN or infinity")
     if isinstance(value, str):
@@ -91,6 +91,35 @@ def bind(param: Param, value, where: str, top: bool = True):
     if kind in ("object", "array"):
         return _json(param, value, where)
     raise DataError(f"{where} has unsupported type {kind!r} in its manifest")
+
+
+def python_value(value, where: str):
+    """A Python value that has one obvious JSON meaning, as that JSON value: a UUID as its text,
+    a date/datetime/time in ISO 8601, a Decimal as an integer or number, an Enum as its value;
+    dicts and lists (and tuples) all through."""
+    import datetime
+    import decimal
+    import enum
+    import uuid
+
+    if isinstance(value, enum.Enum):
+        return python_value(value.value, where)
+    if isinstance(value, _VALUE_TYPES) and not isinstance(value, (dict, list)):
+        return value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.time)):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise DataError(f"{where} is {value}; JSON has no NaN or infinity")
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: python_value(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [python_value(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    raise DataError(f"{where} is a Python {type(value).__name__}; values must be str, int, "
+                    "float, bool, None, dict, list, UUID, date/datetime, Decimal or Enum")
 
 
 def _string(param: Param, value, where: str) -> str:

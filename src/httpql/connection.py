@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from . import meta
@@ -18,6 +18,7 @@ from .errors import (
     InternalError,
     NotSupportedError,
     OperationalError,
+    OutcomeUnknownError,
     ProgrammingError,
 )
 from .http.secret import Secret, token_from
@@ -56,8 +57,21 @@ class Connection:
         # frame's locals (pytest -l, error trackers)
         self.closed = True
         self._http = self._emulator = None
+        if token is not None and not isinstance(token, (str, Secret)):
+            raise InterfaceError(f"token must be a string (the API token), got "
+                                 f"{type(token).__name__}")
         self._token = token_from(token, "token=") if token is not None else None
         del token
+        for name, value in (("dry_run", dry_run), ("emulator", emulator)):
+            if not isinstance(value, bool):
+                raise InterfaceError(f"{name} must be True or False, got {value!r}")
+        if http_log is not None and not callable(http_log):
+            raise InterfaceError("http_log must be a function taking one line of text, got "
+                                 f"{type(http_log).__name__}")
+        if provider_paths is not None and (isinstance(provider_paths, (str, bytes, os.PathLike))
+                                           or not hasattr(provider_paths, "__iter__")):
+            raise InterfaceError("provider_paths must be a list of folders, e.g. "
+                                 f"provider_paths=[{provider_paths!r}]")
         _check_numbers(timeout=(timeout, False), connect_timeout=(connect_timeout, False),
                        total_timeout=(total_timeout, False), retry_backoff=(retry_backoff, True),
                        retry_max_wait=(retry_max_wait, True), retry_budget=(retry_budget, True))
@@ -77,8 +91,10 @@ class Connection:
             self.registry = load_registry(provider_paths)
             overrides = {pid: base_url for pid in self.registry.providers} if base_url else {}
             self.planner = Planner(self.registry, overrides)
-            if base_url:  # the user's input: refuse a bad one now, not at the first statement
-                for provider in self.registry.providers.values():
+            # an override or an environment variable is the user's input: refuse a bad one
+            # now (a usage error in the CLI), not at the first statement
+            for provider in self.registry.providers.values():
+                if base_url or (provider.base_url_env and os.environ.get(provider.base_url_env)):
                     self.planner.base_url(provider)
         except BaseException:
             self.close()  # stops an emulator started above
@@ -166,29 +182,37 @@ class Connection:
         self._check_open()
         if not isinstance(sql, str):
             raise ProgrammingError(f"SQL must be a str, got {type(sql).__name__}")
+        if params is not None and (isinstance(params, (str, bytes))
+                                   or not isinstance(params, (Sequence, Mapping))):
+            raise ProgrammingError(f"params must be a sequence of values for ? placeholders or a "
+                                   f"mapping for :name ones, got {type(params).__name__} "
+                                   f"{params!r:.40}")
+        if variables is not None and not isinstance(variables, Mapping):
+            raise ProgrammingError("variables must be a mapping of template names to values, got "
+                                   f"{type(variables).__name__}")
         statements = parse_script(sql)
         if params is not None or variables is not None:
             statements = bind_statements(statements, params, variables)
         plans: list[Plan | Error | None] = []
-        for stmt in statements:
+        for index, stmt in enumerate(statements, 1):
             try:
                 plans.append(_internal(self._plan, stmt))
             except Error as e:
                 if not continue_on_error:
-                    _where(e, stmt, len(statements))  # names the statement, in place
+                    _where(e, stmt, len(statements), index)  # names the statement, in place
                     raise
                 plans.append(e)  # reported in its turn; the others still run
         return self._results(statements, plans, continue_on_error, on_error)
 
     def _results(self, statements, plans, continue_on_error: bool, on_error) -> Iterator[Result]:
-        for stmt, plan in zip(statements, plans):
+        for index, (stmt, plan) in enumerate(zip(statements, plans), 1):
             try:
                 self._check_open()  # closed while a script was running: send no more
                 if isinstance(plan, Error):
                     raise plan
                 yield _internal(self._run, stmt, plan)
             except Error as e:
-                e = _where(e, stmt, len(statements))
+                e = _where(e, stmt, len(statements), index)
                 if not continue_on_error or isinstance(e, InterfaceError):
                     raise e
                 if on_error is not None:
@@ -269,18 +293,24 @@ class Connection:
         result = Result(plan.statement)
         total = len(plan.requests)
         for i, req in enumerate(plan.requests, 1):
+            interrupt = None
             try:
                 response = client.send(req, self._token_for(req))
+            except KeyboardInterrupt as k:  # Ctrl-C or SIGTERM while the request was in flight
+                interrupt = _interrupted(k, req, i, total)
             except Error as e:
                 e.statement = plan.statement.text
                 if total > 1:
-                    sent = f"rows 1-{i - 1} were sent and succeeded" if i > 1 else "nothing was sent"
-                    e.message = f"row {i} of {total}: {e.message} ({sent}; later rows were not sent)"
-                    e.args = (e.message,)
+                    e.prefix(f"row {i} of {total}: ")
+                    e.note(_batch_state(i, total, isinstance(e, OutcomeUnknownError)))
                 if i > 1 and (plan.read or plan.returning is not None):
                     result.columns = _columns(plan.returning or plan.columns, result.rows)
                 e.partial = result if i > 1 else None
                 raise
+            if interrupt is not None:
+                # raised outside the handler: the interrupted frames (httpx's, holding the
+                # Authorization header) must not travel along as its __context__
+                raise interrupt
             result.statuses.append(response.status)
             if plan.read:
                 for item in extract(response.body, plan.object_key):
@@ -294,6 +324,44 @@ class Connection:
             what = ("The operation was" if total == 1 else f"{total} operations were")
             result.message = f"{what} despatched successfully (HTTP {codes})"
         return result
+
+
+def _span(first: int, last: int, noun: str) -> str:
+    """'row 1', 'rows 1-3'."""
+    return f"{noun} {first}" if first == last else f"{noun}s {first}-{last}"
+
+
+def _batch_state(i: int, total: int, maybe_acted: bool) -> str:
+    """What became of the other rows when row ``i`` of ``total`` failed."""
+    parts = [f"{_span(1, i - 1, 'row')} {'was' if i == 2 else 'were'} sent and succeeded"] \
+        if i > 1 else []
+    parts += [f"row {i} may have been acted on"] if maybe_acted else []
+    parts += [f"{_span(i + 1, total, 'row')} {'was' if i + 1 == total else 'were'} not sent"] \
+        if i < total else []
+    return "; ".join(parts)
+
+
+def _interrupted(k: KeyboardInterrupt, req: Request, i: int, total: int):
+    """The interrupt, saying what may have happened: a request that changes state was in flight."""
+    from .errors import Interrupted
+
+    signal = getattr(k, "signal", 2)
+    row = f"row {i} of {total}, " if total > 1 else ""
+    done = f"; {_span(1, i - 1, 'row')} {'was' if i == 2 else 'were'} sent and succeeded" \
+        if i > 1 else ""
+    if req.method in ("GET", "HEAD", "OPTIONS"):
+        return Interrupted(f"interrupted during {row}{req.operation} ({req.method}, which changes "
+                           f"nothing){done}", signal)
+    hint = req.hint() or "check the resource's state before sending it again"
+    return Interrupted(f"interrupted while {row}{req.operation} ({req.method} "
+                       f"{_path_of(req.url)}) was in flight: it may have been acted on, the "
+                       f"outcome is unknown{done}; to check: {hint}", signal)
+
+
+def _path_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path
 
 
 def _internal(f, *args):
@@ -320,12 +388,14 @@ def _check_numbers(**values: tuple) -> None:
                                  f"got {value!r}")
 
 
-def _where(e: Error, stmt: st.Statement, count: int) -> Error:
-    """In a script of several statements, say which one failed (once)."""
-    if count > 1 and not getattr(e, "_located", False):
-        e.message = f"statement at line {stmt.line}: {e.message}"
-        e.args = (e.message,)
-        e._located = True
+def _where(e: Error, stmt: st.Statement, count: int, index: int) -> Error:
+    """In a script of several statements, say which one failed (once): its ordinal, line and
+    first words, since several statements may share a line."""
+    if count > 1 and not e.located:
+        words = " ".join(stmt.text.split())
+        words = words if len(words) <= 40 else words[:40].rsplit(" ", 1)[0] + " ..."
+        e.prefix(f"statement {index} of {count} (line {stmt.line}: {words}): ")
+        e.located = True
     return e
 
 
@@ -343,11 +413,26 @@ def _columns(columns: tuple[st.Column, ...], rows: list[dict]) -> list[str]:
     return out
 
 
-def connect(**options) -> Connection:
+OPTIONS = ("token", "base_url", "timeout", "connect_timeout", "total_timeout", "retries",
+           "retry_backoff", "retry_max_wait", "retry_budget", "max_response_bytes",
+           "provider_paths", "dry_run", "transport", "emulator", "http_log")
+
+
+def connect(*args, **options) -> Connection:
     """Open a connection. Options: token, base_url, timeout, connect_timeout, total_timeout, retries,
     retry_backoff, retry_max_wait, retry_budget, max_response_bytes, provider_paths, dry_run, emulator,
     http_log (a callable that receives one trace line per HTTP attempt, token masked)."""
     hide_token(options)
+    if args:
+        raise InterfaceError("connect() takes options by name only, e.g. connect(emulator=True)")
+    unknown_names = [name for name in options if name not in OPTIONS]
+    if unknown_names:
+        import difflib
+
+        close = difflib.get_close_matches(unknown_names[0], OPTIONS, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise InterfaceError(f"connect() has no option {unknown_names[0]!r}{hint} (options: "
+                             f"{', '.join(OPTIONS)})")
     return Connection(**options)
 
 

@@ -269,9 +269,15 @@ class Planner:
 
 
 def _fill(template: str | None, values: dict) -> str | None:
+    """The hint with each {name} replaced by the value as it went into the request path
+    (encoded: a value with a newline or a '/' cannot break or redirect the advice)."""
     if not template:
         return None
-    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
+
+    def value(m: re.Match) -> str:
+        return path_segment(values[m.group(1)]) if m.group(1) in values else m.group(0)
+
+    return _PLACEHOLDER.sub(value, template)
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -304,6 +310,22 @@ def check_base_url(url: str, provider: Provider) -> None:
         host = parts.hostname or ""
     except ValueError as e:  # e.g. an unclosed [ of an IPv6 address
         raise bad(f"is not a valid URL ({e})") from None
+    if parts.scheme not in ("https", "http"):
+        raise bad("must be https:// (plain http:// is allowed only for loopback hosts: "
+                  "127.0.0.1, localhost, ::1)")
+    if not host:
+        raise bad("has no host name (write it like https://api.example.com/v4)")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 and parts.netloc.rpartition("]")[2].count(":"):
+        raise bad("has a bad port: give a number from 1 to 65535 after the ':'")
+    try:
+        _is_loopback(host) or host.encode("idna")
+    except UnicodeError:
+        raise bad(f"has an invalid host name {host!r} (an empty or over-long part between dots)"
+                  ) from None
     if "@" in parts.netloc:
         raise bad("must not hold a user name or password: the token comes from the provider's "
                   "credentials")
