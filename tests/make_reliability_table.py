@@ -16,7 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- evidence:start -->", "<!-- evidence:end -->"
 AREAS = {"fault": "Faults (library)", "cli": "Faults (CLI)", "transport": "Transport",
-         "secret": "Secrets", "hostile": "Hostile input", "fuzz": "Fuzzing"}
+         "secret": "Secrets", "envelope": "API envelopes", "interrupts": "Interrupts",
+         "templates": "Templates", "values": "Values", "hostile": "Hostile input",
+         "fuzz": "Fuzzing"}
 
 
 def _cell(value) -> str:

@@ -93,7 +93,7 @@ def test_an_echoed_token_is_masked_in_errors_and_their_attributes():
     seen = [str(e), e.api_message, repr(e.args), json.dumps(e.headers)]
     assert all(TOKEN not in text for text in seen), seen
     assert "bad header: Bearer ****" in str(e)
-    evidence.record("secrets", "API echoes the Authorization header in an error body",
+    evidence.record("secret", "API echoes the Authorization header in an error body",
                     outcome=f"masked: {e}")
 
 
@@ -208,3 +208,200 @@ def test_null_and_object_messages_read_well(conn, meeting_id):
         conn.execute(f"INSERT INTO {RESOURCE} (name, account_id, app_id) VALUES (?, ?, ?)",
                      [{"a": 1}, ACCOUNT, APP])
     assert "null null" not in str(info.value)
+
+
+def test_an_error_in_a_script_names_the_statement_not_only_its_line(conn, meeting_id):
+    script = f"SHOW PROVIDERS; {insert_sql(meeting_id, name='bad name')}"
+    with pytest.raises(httpql.DataError) as info:
+        conn.execute(script)
+    assert "statement 2 of 2 (line 1: INSERT INTO cloudflare.realtime_kit.livestreams" in str(
+        info.value)
+
+
+def test_the_outcome_hint_shows_the_encoded_path_not_raw_values():
+    from httpql.plan import Request
+
+    req = Request("POST", BASE, outcome_hint="see meeting {meeting_id}",
+                  values={"meeting_id": "a\nb/c"})
+    assert req.hint() == "see meeting a%0Ab%2Fc"
+
+
+def test_an_unknown_outcome_on_row_1_never_says_nothing_was_sent():
+    def handler(request):
+        raise httpx.ReadTimeout("slow", request=request)
+
+    with hostile(handler) as conn:
+        with pytest.raises(httpql.OutcomeUnknownError) as info:
+            conn.execute(start(rows=2))
+    text = str(info.value)
+    assert "nothing was sent" not in text and "row 1 may have been acted on" in text
+    assert "row 2 was not sent" in text
+
+
+# --- 6. base URLs ---------------------------------------------------------------------------------
+
+BAD_URLS = {
+    "http://127.0.0.1:abc/x": "bad port", "http://127.0.0.1:99999/x": "bad port",
+    "https://a..b/x": "invalid host name", "https:///x": "has no host name",
+}
+
+
+@pytest.mark.parametrize("url", list(BAD_URLS))
+def test_a_malformed_base_url_is_a_usage_error_from_every_source(url, httpql_cli, cli_env):
+    with pytest.raises(httpql.InterfaceError, match=BAD_URLS[url]):
+        httpql.connect(base_url=url, token="t")
+    by_flag = httpql_cli("exec", "--base-url", url, "SHOW PROVIDERS")
+    by_env = httpql_cli("exec", insert_sql(MEETING), env={**cli_env, "CLOUDFLARE_BASE_URL": url})
+    for r in (by_flag, by_env):
+        assert r.code == 2 and BAD_URLS[url] in r.stderr and "internal error" not in r.stderr
+    evidence.record("transport", f"malformed base URL ({BAD_URLS[url]})",
+                    outcome=f"usage error, exit 2: {by_env.stderr.strip().splitlines()[-1]}",
+                    requests=0)
+
+
+# --- 7. the Python API raises only httpql errors -----------------------------------------------
+
+@pytest.mark.parametrize(("call", "names"), [
+    (lambda: httpql.connect(token=123), "token"),
+    (lambda: httpql.connect(bogus=1), "bogus"),
+    (lambda: httpql.connect(provider_paths="dir"), "provider_paths"),
+    (lambda: httpql.connect(dry_run="yes"), "dry_run"),
+    (lambda: httpql.connect(http_log="x"), "http_log"),
+], ids=["token", "unknown-option", "provider_paths", "dry_run", "http_log"])
+def test_connect_misuse_is_an_interface_error_naming_the_argument(call, names):
+    with pytest.raises(httpql.InterfaceError, match=names):
+        call()
+
+
+def test_execute_with_params_that_are_not_a_sequence_or_mapping(conn):
+    with pytest.raises(httpql.ProgrammingError, match="params must be a sequence"):
+        conn.execute("SHOW PROVIDERS", 5)
+
+
+def test_python_values_bind_as_what_they_mean(emulator, conn):
+    import datetime
+    import decimal
+    import enum
+    import uuid
+
+    class App(enum.Enum):
+        DEMO = APP
+
+    meeting = uuid.uuid4()
+    conn.execute(f"INSERT INTO {RESOURCE} (name, video_config, meeting_id, account_id, app_id) "
+                 "VALUES (?, ?, ?, ?, ?)",
+                 [datetime.date(2026, 11, 30).isoformat().replace("-", "_"),
+                  {"height": decimal.Decimal("720"), "width": 1280}, meeting, ACCOUNT, App.DEMO])
+    (req,) = emulator.requests
+    assert str(meeting) in req.raw_path and APP in req.raw_path
+    assert req.json()["video_config"] == {"height": 720, "width": 1280}
+    # a datetime is its ISO 8601 text, checked like any string (here against the name pattern)
+    with pytest.raises(httpql.DataError, match="got '2026-11-30T12:00:00'"):
+        conn.execute(f"INSERT INTO {RESOURCE} (name, account_id, app_id) VALUES (?, ?, ?)",
+                     [datetime.datetime(2026, 11, 30, 12, 0), ACCOUNT, APP])
+
+
+# --- 8. run() has run ------------------------------------------------------------------------------
+
+def test_run_has_sent_its_requests_when_it_returns(emulator, conn, meeting_id):
+    results = conn.run(insert_sql(meeting_id))
+    assert len(emulator.requests) == 1 and results[0].rows[0]["success"] is True
+
+
+# --- 11. RETURNING ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("returning", ["data.id AS x, success AS x", "data, data"])
+def test_two_returning_columns_with_one_name_are_refused(conn, emulator, meeting_id, returning):
+    with pytest.raises(httpql.ParseError, match="two RETURNING columns are named"):
+        conn.execute(insert_sql(meeting_id, returning=returning))
+    assert emulator.requests == []
+
+
+def test_a_path_through_a_string_field_is_refused_like_an_unknown_one(conn, emulator, meeting_id):
+    with pytest.raises(httpql.ProgrammingError, match="data.name is a string"):
+        conn.execute(insert_sql(meeting_id, returning="data.name.foo"))
+    assert emulator.requests == []
+
+
+# --- 12. a closed pipe ----------------------------------------------------------------------------
+
+def test_a_closed_pipe_stops_quietly(cli_env, tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "many.sql"
+    script.write_text(f"SHOW EXTENDED METHODS IN {RESOURCE};" * 3000)
+    proc = subprocess.Popen([sys.executable, "-m", "httpql", "exec", "-f", str(script)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env)
+    proc.stdout.read(10)
+    proc.stdout.close()  # the reader goes away, as `| head -c 10` does
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert err == ""
+
+
+# --- 14. PEP 249 -------------------------------------------------------------------------------
+
+def test_cursor_follows_pep_249(conn, meeting_id):
+    with conn.cursor() as cur:
+        cur.execute(f"SHOW METHODS IN {RESOURCE}")
+        assert cur.fetchmany(0) == []
+        assert len(cur.fetchmany(2)) == 2
+        cur.execute(insert_sql(meeting_id, returning=""))
+        with pytest.raises(httpql.ProgrammingError, match="did not produce a result set"):
+            cur.fetchone()
+    assert cur.closed
+    with pytest.raises(httpql.ProgrammingError, match="cursor is closed"):
+        cur.fetchall()
+    with pytest.raises(httpql.ProgrammingError, match="execute a statement first"):
+        conn.cursor().fetchall()
+
+
+# --- rough edges ---------------------------------------------------------------------------------
+
+def test_rough_edges_of_the_command_line(httpql_cli, cli_env):
+    assert httpql_cli("exec", "--emulator", "--base-url", BASE, "SHOW PROVIDERS").code == 2
+    for script in ("", ";", "-- note", "/* x */ ;"):
+        r = httpql_cli("exec", script)
+        assert r.code == 2 and "no statement to run" in r.stderr, script
+    r = httpql_cli("exec", "-- note\nSHOW PROVIDERS", "-o", "json")
+    assert r.code == 0 and r.json()[0]["name"] == "cloudflare"
+    env = {k: v for k, v in cli_env.items() if k != "CLOUDFLARE_API_TOKEN"}
+    r = httpql_cli("exec", "--dry-run", insert_sql(MEETING), env=env)
+    assert r.code == 0 and "CLOUDFLARE_API_TOKEN is not set" in r.stderr
+    r = httpql_cli("exec", insert_sql(MEETING), env={**env, "CLOUDFLARE_API_TOKEN": "Bearer abc"})
+    assert r.code == 1 and "give the token alone" in r.stderr and "abc" not in r.stderr
+
+
+def test_a_refused_token_says_what_to_check(httpql_cli, cli_env, meeting_id):
+    r = httpql_cli("exec", insert_sql(meeting_id), env={**cli_env, "CLOUDFLARE_API_TOKEN": "wrong"})
+    assert r.code == 1 and "HTTP 401" in r.stderr
+    assert "check the API token in $CLOUDFLARE_API_TOKEN" in r.stderr
+    assert "Realtime Admin" in r.stderr
+
+
+# --- 9. interrupts -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("sig", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_an_interrupted_post_reports_that_it_may_have_been_acted_on(emulator, cli_env, meeting_id,
+                                                                    sig, code):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    emulator.inject("delay", seconds=5)
+    proc = subprocess.Popen([sys.executable, "-m", "httpql", "exec", insert_sql(meeting_id)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env, text=True)
+    deadline = time.monotonic() + 30
+    while not emulator.requests and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert emulator.requests, "the request never reached the emulator"
+    proc.send_signal(getattr(signal, sig))
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == code, err
+    assert "may have been acted on" in err and "start_livestreaming_a_meeting" in err
+    assert f"/meetings/{meeting_id}/active-livestream" in err  # how to check
+    assert "Traceback" not in err and emulator.token not in err
+    evidence.record("interrupts", f"{sig} while a POST is in flight",
+                    outcome=f"exit {code}: {err.strip()}", requests=1)

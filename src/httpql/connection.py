@@ -393,7 +393,7 @@ def _where(e: Error, stmt: st.Statement, count: int, index: int) -> Error:
     first words, since several statements may share a line."""
     if count > 1 and not e.located:
         words = " ".join(stmt.text.split())
-        words = words if len(words) <= 40 else words[:40].rsplit(" ", 1)[0] + " ..."
+        words = words if len(words) <= 60 else words[:57] + "..."
         e.prefix(f"statement {index} of {count} (line {stmt.line}: {words}): ")
         e.located = True
     return e

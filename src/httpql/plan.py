@@ -192,8 +192,14 @@ class Planner:
         if not columns or not res.fields:
             return
         for col in columns:
-            fields, prefix = res.fields, ""
+            fields, prefix, parent = res.fields, "", None
             for part in col.path:
+                if parent is not None and parent.type != "object":
+                    # data.name.foo: a path through a string is as wrong as data.nosuch
+                    raise ProgrammingError(
+                        f"{prefix.rstrip('.')} is a {parent.type} in the response of {res.id}, so "
+                        f"it has no field '{part}'; DESCRIBE {res.id} lists the fields",
+                        statement=stmt.text)
                 if not fields:
                     break
                 if part not in fields:
@@ -201,7 +207,8 @@ class Planner:
                                   f"the response of {res.id}")
                     raise ProgrammingError(f"{err.message}; DESCRIBE {res.id} lists the fields, "
                                            "and RETURNING * returns all", statement=stmt.text)
-                fields, prefix = fields[part].properties, f"{prefix}{part}."
+                parent = fields[part]
+                fields, prefix = parent.properties, f"{prefix}{part}."
 
     def _check_known(self, res: Resource, values: dict, valid: dict, stmt, what: str,
                      prefix: str = "") -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging  # already loaded by click; the --debug handler below subclasses it
+import signal
 import sys
 
 import click
@@ -73,6 +74,8 @@ def open_connection(opts: dict):
     from ..manifest import default_paths
 
     paths = default_paths() + list(opts["provider_paths"]) if opts["provider_paths"] else None
+    if opts["emulator"] and opts["base_url"]:
+        raise click.UsageError("--emulator and --base-url both say where requests go: give one")
     try:
         conn = Connection(
             base_url=opts["base_url"], timeout=opts["timeout"],
@@ -89,6 +92,15 @@ def open_connection(opts: dict):
     if opts.get("debug"):
         debug_logging({p.credentials_env for p in conn.registry.providers.values()
                        if p.credentials_env})
+    if opts["dry_run"] and not opts["emulator"]:
+        import os
+
+        missing = sorted({p.credentials_env for p in conn.registry.providers.values()
+                          if p.auth_type == "bearer" and p.credentials_env
+                          and not os.environ.get(p.credentials_env, "").strip()})
+        if missing:
+            click.echo(f"note: {', '.join(missing)} is not set: a real run would fail for want of "
+                       "an API token", err=True)
     return conn
 
 
@@ -149,6 +161,7 @@ def guarded(f):
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
+        previous = signal.signal(signal.SIGTERM, _terminate)
         try:
             return f(*args, **kwargs)
         except Error as e:
@@ -158,9 +171,12 @@ def guarded(f):
                 traceback.print_exception(e)
             report(e)
             sys.exit(EXIT_ERROR)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as k:
+            # an Interrupted says which statement or row may have been acted on
+            click.echo(f"error: {k}" if str(k) else "interrupted", err=True)
+            sys.exit(128 + getattr(k, "signal", signal.SIGINT))
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         except OSError as e:
             report(e)
             sys.exit(EXIT_ERROR)
@@ -174,8 +190,27 @@ def guarded(f):
             click.echo(f"internal error (a bug in httpql, please report it): "
                        f"{type(e).__name__}: {e}; run with --debug for the traceback", err=True)
             sys.exit(EXIT_ERROR)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     return wrapper
+
+
+def _terminate(signum, frame) -> None:
+    """SIGTERM stops like Ctrl-C does, so an in-flight request's outcome is reported."""
+    from ..errors import Interrupted
+
+    raise Interrupted("terminated", signal=signal.SIGTERM)
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader went away (`httpql exec ... | head -1`): stop quietly, as other Unix tools
+    do, with SIGPIPE's exit status; stdout goes to /dev/null so the exit flush cannot fail."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(128 + signal.SIGPIPE)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -184,7 +219,7 @@ def cli() -> None:
     """SQL for REST APIs: drive Cloudflare Realtime Kit with SELECT, INSERT and EXEC."""
 
 
-@cli.command("exec")
+@cli.command("exec", context_settings={"ignore_unknown_options": True})
 @click.argument("sql", required=False)
 @click.option("-f", "--file", "file", type=click.File("r", encoding="utf-8"),
               help="Read the statements from FILE ('-' for stdin).")
@@ -200,7 +235,13 @@ def exec_command(sql, file, continue_on_error, variables, vars_file, **opts):
     """Run SQL statements (';'-separated) and print their results."""
     if (sql is None) == (file is None):
         raise click.UsageError("give the statements either as an argument or with -f FILE")
+    if sql is not None and sql.startswith("-") and not any(ch.isspace() for ch in sql):
+        # unknown options reach here as the SQL argument (so that "-- note" is SQL)
+        raise click.UsageError(f"no such option: {sql}")
     text = sql if sql is not None else _read_text(file, "--file")
+    if not _has_statement(text):
+        raise click.UsageError("no statement to run: the script is empty or holds only comments "
+                               "and ';'")
     fmt = opts["output"] or ("table" if sys.stdout.isatty() else "json")
     failed = []
 
@@ -219,6 +260,14 @@ def exec_command(sql, file, continue_on_error, variables, vars_file, **opts):
             raise
     if failed:
         sys.exit(EXIT_ERROR)
+
+
+def _has_statement(text: str) -> bool:
+    """Whether anything but blanks, comments and ';' is in ``text`` (not a parse: any other
+    text, even a typo, is a statement and gets the parser's error)."""
+    import re
+
+    return bool(re.sub(r"--[^\n]*|/\*.*?(\*/|$)|[\s;]", "", text, flags=re.DOTALL))
 
 
 def _read_text(file, option: str) -> str:

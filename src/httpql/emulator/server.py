@@ -265,6 +265,12 @@ def serve(host: str = "127.0.0.1", port: int = 8787, token: str = DEMO_TOKEN,
     emulator.start()
     print(f"httpql emulator listening on {emulator.base_url} "
           f"(token: {token}, account_id: {DEMO_ACCOUNT_ID}, app_id: {DEMO_APP_ID})", flush=True)
+    if not _loopback(host):
+        # httpql sends plain http only to loopback hosts, and the demo token is public
+        local = emulator.base_url.replace(f"//{_url_host(host)}:", "//127.0.0.1:", 1)
+        print(f"warning: listening on {host}, beyond this machine, with a demo token anyone can "
+              f"read; httpql on this machine reaches it at {local} (from elsewhere, httpql "
+              "accepts only https:// base URLs)", file=sys.stderr, flush=True)
     try:
         while True:
             time.sleep(3600)
@@ -272,3 +278,18 @@ def serve(host: str = "127.0.0.1", port: int = 8787, token: str = DEMO_TOKEN,
         pass
     finally:
         emulator.stop()
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host

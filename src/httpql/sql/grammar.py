@@ -431,7 +431,11 @@ def _columns(nodes, text: str, clause: str) -> tuple[st.Column, ...]:
         if path is None or (alias and not path):
             raise _Located(f"{clause} takes field names, dotted paths (data.stream_key) and *; "
                            "got '{near}'", node)
-        cols.append(st.Column(path=path, alias=alias or None))
+        col = st.Column(path=path, alias=alias or None)
+        if not col.star and any(c.label == col.label for c in cols):
+            raise _Located(f"two {clause} columns are named '{col.label}'; one would hide the "
+                           "other: give one a different alias (AS name)", node)
+        cols.append(col)
     return tuple(cols)
 
 
