@@ -160,9 +160,9 @@ def test_output_json_is_an_array_of_row_objects(run):
     assert by_name["create_independent_livestream"]["RequiredParams"] == "account_id, app_id"
     assert by_name["stop_livestreaming_a_meeting"]["SQLVerb"] == "EXEC"
     assert by_name["create_independent_livestream"]["SQLVerb"] == "INSERT"
-    # stackql order: by verb (INSERT before EXEC), then by name
+    # by verb (INSERT before EXEC), then in the order that decides which method runs
     assert [row["MethodName"] for row in rows] == [
-        "create_independent_livestream", "start_livestreaming_a_meeting", "stop_livestreaming_a_meeting"]
+        "start_livestreaming_a_meeting", "create_independent_livestream", "stop_livestreaming_a_meeting"]
 
 
 def test_output_ndjson_is_one_object_per_line(run):

@@ -42,6 +42,7 @@ class Result:
     statuses: list[int] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)  # e.g. a hint that cannot apply
 
 
 class Connection:
@@ -223,11 +224,23 @@ class Connection:
         return self._run(stmt, self._plan(stmt))
 
     def _plan(self, stmt: st.Statement) -> Plan | None:
+        if isinstance(stmt, st.Explain):
+            return self._plan(stmt.statement)
         if isinstance(stmt, (st.Show, st.Describe)):
             return None  # answered from the manifests
         return self.planner.plan(stmt)
 
     def _run(self, stmt: st.Statement, plan: Plan | None) -> Result:
+        result = self._answer(stmt, plan)
+        result.warnings += hint_warnings(stmt)
+        return result
+
+    def _answer(self, stmt: st.Statement, plan: Plan | None) -> Result:
+        if isinstance(stmt, st.Explain):
+            rows = [{"method": r.method, "url": r.url, "headers": r.headers(),
+                     "body": r.body if r.has_body else None}
+                    for r in (plan.requests if plan is not None else ())]
+            return Result(stmt, ["method", "url", "headers", "body"], rows)
         if isinstance(stmt, st.Show):
             cols, rows = meta.show(self.registry, stmt)
             return Result(stmt, cols, rows)
@@ -362,6 +375,26 @@ def _path_of(url: str) -> str:
     from urllib.parse import urlsplit
 
     return urlsplit(url).path
+
+
+HINTS = {"AWAIT": (st.Insert, st.Update, st.Delete, st.Exec), "SHOWRESULTS": (st.Exec,),
+         "REQUIRED": (st.Show,)}
+
+
+def hint_warnings(stmt: st.Statement) -> list[str]:
+    """What to say about a statement's /*+ hints */. AWAIT waits for a long-running operation,
+    and no method httpql knows is one: say so and run the statement, as it would run anyway."""
+    out = []
+    for hint in stmt.hints:
+        if hint not in HINTS:
+            out.append(f"hint /*+ {hint} */ is unknown and was ignored (known: "
+                       f"{', '.join(HINTS)})")
+        elif not isinstance(stmt, HINTS[hint]) or (hint == "REQUIRED" and stmt.kind != "INSERT"):
+            out.append(f"hint /*+ {hint} */ does not apply to this statement and was ignored")
+        elif hint == "AWAIT":
+            out.append("hint /*+ AWAIT */ ignored: the method is not awaitable (it completes "
+                       "within its own request; there is no long-running operation to wait for)")
+    return out
 
 
 def _internal(f, *args):

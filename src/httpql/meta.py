@@ -17,13 +17,83 @@ def like_matcher(pattern: str):
 
 def show(registry: Registry, stmt: st.Show) -> tuple[list[str], list[dict]]:
     try:
+        if stmt.kind == "INSERT":
+            return ["insert_statement"], [{"insert_statement": insert_template(registry, stmt)}]
         columns, rows, name_col = _show(registry, stmt)
+        if stmt.where is not None:
+            rows = [r for r in rows if _holds(stmt.where, r, columns)]
     except ProgrammingError as e:
         raise ProgrammingError(e.message, statement=stmt.text) from None
     if stmt.like is not None:
         match = like_matcher(stmt.like)
         rows = [r for r in rows if match(str(r[name_col]))]
     return columns, rows
+
+
+def _holds(cond: st.Condition, row: dict, columns: list[str]) -> bool:
+    """Whether a SHOW ... WHERE condition holds for one listing row. Column names are matched
+    without regard to case, as SQL does; = compares exactly, LIKE ignores case (as stackql's
+    SQLite does)."""
+    op = cond[0]
+    if op in ("and", "or"):
+        left = _holds(cond[1], row, columns)
+        if op == "and":
+            return left and _holds(cond[2], row, columns)
+        return left or _holds(cond[2], row, columns)
+    if op == "not":
+        return not _holds(cond[1], row, columns)
+    value = row.get(_column(cond[1] if op != "cmp" else cond[2], columns))
+    if op == "null":
+        return value is None
+    if op == "like":
+        return value is not None and like_matcher(str(cond[2]))(str(value)) is not None
+    if op == "in":
+        return value in cond[2]
+    want = cond[3]
+    if value is None or want is None:
+        return False
+    if isinstance(want, (int, float)) != isinstance(value, (int, float)):
+        value, want = str(value), str(want)
+    return {"=": value == want, "!=": value != want, "<": value < want, "<=": value <= want,
+            ">": value > want, ">=": value >= want}[cond[1]]
+
+
+def _column(name: str, columns: list[str]) -> str:
+    for c in columns:
+        if c.lower() == name.lower():
+            return c
+    raise ProgrammingError(f"SHOW ... WHERE names unknown column '{name}' (columns: "
+                           f"{', '.join(columns)})")
+
+
+def insert_template(registry: Registry, stmt: st.Show) -> str:
+    """stackql's SHOW INSERT INTO: a ready-to-edit INSERT for the resource's first INSERT method
+    (or the named one), every value a {{ template }}, each line saying required or optional and
+    the type. /*+ REQUIRED */ keeps only the required columns."""
+    target = stmt.target
+    res = registry.resource(target[:3])
+    if len(target) == 4:
+        method = res.method(target[3])
+        if method.verb != "insert":
+            raise ProgrammingError(f"{method.name} is an {method.verb.upper()} method; SHOW "
+                                   "INSERT INTO takes an INSERT method of the resource")
+    else:
+        inserts = res.methods_for("insert")
+        if not inserts:
+            raise ProgrammingError(f"{res.id} has no INSERT method; SHOW METHODS IN {res.id} "
+                                   "lists what it has")
+        method = inserts[0]
+    names = [n for n in method.params if n in method.required or "REQUIRED" not in stmt.hints]
+    lines = [f"INSERT INTO {res.id} ("] + [f"{n}{',' if i < len(names) - 1 else ''}"
+                                           for i, n in enumerate(names)]
+    lines += [")", "SELECT"]
+    for i, name in enumerate(names):
+        param = method.params[name]
+        kind = param.type + (f" ({param.format})" if getattr(param, "format", None) else "")
+        need = "required" if name in method.required else "optional"
+        comma = "," if i < len(names) - 1 else ""
+        lines.append(f"'{{{{ {name} }}}}'{comma} -- {need}, {kind}")
+    return "\n".join(lines) + "\n;"
 
 
 def _show(registry: Registry, stmt: st.Show):
@@ -53,7 +123,8 @@ def _show(registry: Registry, stmt: st.Show):
                 row["description"] = r.description
         return cols, rows, "name"
     res = registry.resource(target)
-    methods = sorted(res.methods, key=lambda m: (VERBS.index(m.verb), m.name))
+    # by verb, then in the order that decides which method a statement runs (a stable sort)
+    methods = sorted(res.methods, key=lambda m: VERBS.index(m.verb))
     cols = ["MethodName", "RequiredParams", "OptionalParams", "SQLVerb"]
     rows = []
     for m in methods:

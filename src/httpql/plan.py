@@ -143,7 +143,10 @@ class Planner:
             raise ProgrammingError(f"EXEC {res.id}.{method.name} is missing required parameter(s) "
                                    f"{', '.join('@' + m for m in missing)} (required: "
                                    f"{', '.join(method.required)})", statement=stmt.text)
-        return Plan(stmt, (self._request(res, method, values, stmt, ""),), verb="EXEC")
+        # stackql's EXEC /*+ SHOWRESULTS */: the answer as rows, as RETURNING * would give
+        returning = (st.Column(()),) if "SHOWRESULTS" in stmt.hints else None
+        return Plan(stmt, (self._request(res, method, values, stmt, ""),), returning=returning,
+                    verb="EXEC")
 
     def _simple(self, stmt, verb: str, pairs, returning) -> Plan:
         res = self._resource(stmt)

@@ -327,6 +327,8 @@ def print_result(result, fmt: str, requests_as_rows: bool = False) -> None:
     as an object (method, url, masked headers, body) instead of the readable text form."""
     from ..output import render
 
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if result.dry_run and requests_as_rows:
         rows = [{"method": r.method, "url": r.url, "headers": r.headers(),
                  "body": r.body if r.has_body else None} for r in result.requests]

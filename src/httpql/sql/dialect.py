@@ -2,7 +2,8 @@
 
 sqlglot already parses INSERT ... SELECT/VALUES ... RETURNING, SELECT, DELETE, UPDATE and DESCRIBE.
 This dialect adds what stackql has on top: ``EXEC a.b.c.method @p='v' @@json='{...}'`` and
-``SHOW [EXTENDED] PROVIDERS|SERVICES|RESOURCES|METHODS [IN name] [LIKE 'pattern']``.
+``SHOW [EXTENDED] PROVIDERS|SERVICES|RESOURCES|METHODS [IN name] [LIKE 'pattern' | WHERE ...]``,
+and names quoted with backticks as in MySQL.
 Both are taken away from sqlglot's ``Command`` fallback so they get real parse errors.
 """
 
@@ -12,11 +13,11 @@ from sqlglot import exp, parser, tokens
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import TokenType
 
-SHOW_KINDS = ("PROVIDERS", "SERVICES", "RESOURCES", "METHODS")
+SHOW_KINDS = ("PROVIDERS", "SERVICES", "RESOURCES", "METHODS")  # and SHOW INSERT INTO
 
 
 class Show(exp.Expression):
-    arg_types = {"kind": True, "this": False, "extended": False, "like": False}
+    arg_types = {"kind": True, "this": False, "extended": False, "like": False, "where": False}
 
 
 class Exec(exp.Expression):
@@ -65,6 +66,10 @@ class StackQLParser(parser.Parser):
                 return DottedName(expressions=parts)
 
     def _parse_show(self) -> Show:
+        if self._match(TokenType.INSERT):  # SHOW INSERT INTO resource[.method]: stackql's generator
+            if not self._match(TokenType.INTO):
+                self.raise_error("Expected INTO after SHOW INSERT")
+            return Show(kind="INSERT", this=self._parse_dotted_name("a resource after INTO"))
         extended = self._match_text_seq("EXTENDED")
         if not self._match_texts(SHOW_KINDS):
             self.raise_error("Expected PROVIDERS, SERVICES, RESOURCES or METHODS after SHOW")
@@ -75,12 +80,18 @@ class StackQLParser(parser.Parser):
             if not self._match(TokenType.IN):
                 self.raise_error(f"Expected IN after SHOW {kind}")
             target = self._parse_dotted_name("a name after IN")
-        like = None
+        like = where = None
         if self._match(TokenType.LIKE):
-            like = self._parse_primary()
+            if self._curr and self._curr.token_type == TokenType.IDENTIFIER:
+                self._advance()  # LIKE "x": a pattern in double quotes, as MySQL reads it
+                like = exp.Literal.string(self._prev.text)
+            else:
+                like = self._parse_primary()
             if not isinstance(like, exp.Literal) or not like.is_string:
                 self.raise_error("Expected a quoted pattern after LIKE")
-        return Show(kind=kind, this=target, extended=extended, like=like)
+        elif self._curr and self._curr.token_type == TokenType.WHERE:
+            where = self._parse_where()
+        return Show(kind=kind, this=target, extended=extended, like=like, where=where)
 
     def _parse_exec(self) -> Exec:
         name = self._parse_dotted_name("a method name (provider.service.resource.method) after EXEC")
@@ -120,5 +131,9 @@ class StackQL(Dialect):
         }
         # EXEC and SHOW get real parsers instead of the catch-all Command
         COMMANDS = tokens.Tokenizer.COMMANDS - {TokenType.EXECUTE, TokenType.SHOW}
+        # stackql puts /*+ AWAIT */ and /*+ SHOWRESULTS */ after EXEC too
+        TOKENS_PRECEDING_HINT = tokens.Tokenizer.TOKENS_PRECEDING_HINT | {TokenType.EXECUTE}
+        # names quote with "..." (standard SQL) or `...` (MySQL, which stackql follows)
+        IDENTIFIERS = ['"', "`"]
 
     Parser = StackQLParser

@@ -7,6 +7,7 @@ line, column and the user's own text.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import re
@@ -51,7 +52,11 @@ def _parse(sql: str) -> tuple[st.Statement, ...]:
     qmarks = 0  # ``?`` placeholders are numbered across the whole script
     for chunk in _split(tokens):
         text = sql[chunk[0].start:chunk[-1].end + 1]
+        if chunk[0].text.upper() == "EXPLAIN":
+            out.append(_explain(sql, chunk, text))
+            continue
         _check_first_word(chunk[0], text)
+        chunk, hints = _hints(chunk)
         try:
             trees = _DIALECT.parser().parse(chunk, sql)
         except sqlglot_errors.ParseError as e:
@@ -68,7 +73,8 @@ def _parse(sql: str) -> tuple[st.Statement, ...]:
                         ph.meta["index"] = qmarks
                         qmarks += 1
                 try:
-                    out.append(_translate(tree, text, chunk[0].line))
+                    stmt = _translate(tree, text, chunk[0].line)
+                    out.append(dataclasses.replace(stmt, hints=hints) if hints else stmt)
                 except _Located as e:
                     raise _located_error(e, sql, text, chunk[0].line) from None
                 except RecursionError:
@@ -76,6 +82,37 @@ def _parse(sql: str) -> tuple[st.Statement, ...]:
                                      "read; for many rows use VALUES (...), (...)",
                                      line=chunk[0].line, statement=text) from None
     return tuple(out)
+
+
+def _explain(sql: str, chunk: list, text: str) -> st.Explain:
+    """EXPLAIN <statement>: the statement is parsed on its own, with everything before it blanked
+    (newlines kept) so its errors keep their real line and column."""
+    word = chunk[0]
+    rest = sql[word.end + 1:chunk[-1].end + 1]
+    if not rest.strip():
+        raise ParseError(f"syntax error at line {word.line}: EXPLAIN needs a statement after it, "
+                         "e.g. EXPLAIN INSERT INTO ...", line=word.line, statement=text)
+    blank = re.sub(r"[^\n]", " ", sql[:word.end + 1])
+    inner = _parse(blank + rest)
+    if len(inner) != 1 or isinstance(inner[0], st.Explain):
+        raise ParseError(f"EXPLAIN takes one statement (line {word.line})", line=word.line,
+                         statement=text)
+    return st.Explain(statement=inner[0], text=text, line=word.line)
+
+
+# stackql's query hints; others are read and reported as ignored
+_HINT_WORD = re.compile(r"[A-Za-z_]+")
+
+
+def _hints(chunk: list) -> tuple[list, tuple[str, ...]]:
+    """The chunk without its /*+ ... */ hint comments, and the hint names (upper case). sqlglot
+    reads hints only after SELECT; stackql puts them after INSERT, UPDATE, DELETE, EXEC and
+    SHOW INSERT too."""
+    hints = tuple(w.upper() for t in chunk if t.token_type == TokenType.HINT
+                  for w in _HINT_WORD.findall(t.text))
+    if not hints:
+        return chunk, ()
+    return [t for t in chunk if t.token_type != TokenType.HINT], hints
 
 
 def _split(tokens):
@@ -92,7 +129,7 @@ def _split(tokens):
 
 
 STATEMENT_WORDS = ("SHOW", "DESCRIBE", "DESC", "EXEC", "EXECUTE", "SELECT", "INSERT", "UPDATE",
-                   "DELETE")
+                   "DELETE", "EXPLAIN")
 
 
 def _check_first_word(token, text: str) -> None:
@@ -209,9 +246,11 @@ def _translate(tree: exp.Expr, text: str, line: int) -> st.Statement:
     kw = {"text": text, "line": line}
     if isinstance(tree, Show):
         like = tree.args.get("like")
+        where = tree.args.get("where")
         return st.Show(kind=tree.args["kind"], target=_name(tree.this) if tree.this else (),
                        extended=bool(tree.args.get("extended")),
-                       like=like.this if like is not None else None, **kw)
+                       like=like.this if like is not None else None,
+                       where=_condition(where.this) if where is not None else None, **kw)
     if isinstance(tree, exp.Describe):
         target = tree.this
         if not isinstance(target, exp.Table):
@@ -220,7 +259,9 @@ def _translate(tree: exp.Expr, text: str, line: int) -> st.Statement:
         if style not in ("", "EXTENDED"):
             raise _Located(f"DESCRIBE {style} is not supported: use DESCRIBE [EXTENDED] "
                            "provider.service.resource", tree)
-        _only(tree, {"this", "style"}, "DESCRIBE")
+        kind = tree.args.get("kind")
+        _only(tree, {"this", "style"} | ({"kind"} if str(kind).upper() == "TABLE" else set()),
+              "DESCRIBE")  # DESCRIBE TABLE x, as in MySQL
         return st.Describe(target=_table_name(target), extended=(tree.args.get("style") or "").upper()
                            == "EXTENDED", **kw)
     if isinstance(tree, Exec):
@@ -454,6 +495,34 @@ def _select(tree: exp.Select, kw: dict) -> st.Select:
     _only(tree, {"expressions", "from_", "where"}, "SELECT")
     return st.Select(target=_table_name(src.this), columns=_columns(tree.expressions, text, "SELECT"),
                      where=_where(tree.args.get("where"), text), **kw)
+
+
+_COMPARE = {exp.EQ: "=", exp.NEQ: "!=", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
+
+
+def _condition(node: exp.Expr) -> st.Condition:
+    """A SHOW ... WHERE condition as plain tuples (see statements.Condition)."""
+    if isinstance(node, exp.Paren):
+        return _condition(node.this)
+    if isinstance(node, (exp.And, exp.Or)):
+        return ("and" if isinstance(node, exp.And) else "or", _condition(node.this),
+                _condition(node.expression))
+    if isinstance(node, exp.Not):
+        return ("not", _condition(node.this))
+    if type(node) in _COMPARE:
+        return ("cmp", _COMPARE[type(node)], _column_name(node.this, ""), _value(node.expression, ""))
+    if isinstance(node, (exp.Like, exp.ILike)):
+        pattern = node.expression
+        if isinstance(pattern, exp.Column) and pattern.this.quoted:  # LIKE "x"
+            return ("like", _column_name(node.this, ""), pattern.name)
+        return ("like", _column_name(node.this, ""), _value(pattern, ""))
+    if isinstance(node, exp.In):
+        return ("in", _column_name(node.this, ""),
+                tuple(_value(v, "") for v in node.expressions))
+    if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):
+        return ("null", _column_name(node.this, ""))
+    raise _Located("SHOW ... WHERE takes comparisons (=, !=, <, >), LIKE, IN and IS NULL on the "
+                   "listing's columns, joined by AND, OR and NOT; got '{near}'", node)
 
 
 def _where(node: exp.Expr | None, text: str) -> tuple[tuple[str, st.Value], ...]:

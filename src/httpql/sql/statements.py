@@ -27,6 +27,13 @@ class Column:
 class Statement:
     text: str = field(default="", compare=False, kw_only=True)
     line: int = field(default=1, compare=False, kw_only=True)
+    hints: tuple[str, ...] = field(default=(), kw_only=True)  # /*+ AWAIT */ -> ("AWAIT",)
+
+
+# A SHOW ... WHERE condition, free of sqlglot: ("and"|"or", left, right), ("not", cond),
+# ("cmp", op, column, value) with op one of = != < <= > >=, ("like", column, pattern),
+# ("in", column, values), ("null", column).
+Condition = tuple
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,14 @@ class Show(Statement):
     target: tuple[str, ...] = ()
     extended: bool = False
     like: str | None = None
+    where: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Explain(Statement):
+    """EXPLAIN <statement>: the requests it would send, as rows; nothing is sent."""
+
+    statement: Statement
 
 
 @dataclass(frozen=True)
