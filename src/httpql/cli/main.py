@@ -265,18 +265,21 @@ def _print_partial(e: Error, fmt: str) -> None:
 def print_result(result, fmt: str, requests_as_rows: bool = False) -> None:
     """``requests_as_rows``: a dry run asked explicitly for -o json/ndjson prints each request
     as an object (method, url, masked headers, body) instead of the readable text form."""
-    from ..output import render
+    from ..output import render_result
 
-    if result.dry_run and requests_as_rows:
-        rows = [{"method": r.method, "url": r.url, "headers": r.headers(),
-                 "body": r.body if r.has_body else None} for r in result.requests]
-        click.echo(render(fmt, ["method", "url", "headers", "body"], rows), nl=False)
-    elif result.dry_run:
-        click.echo(result.message)
-    elif result.message is not None and not result.columns:
+    tty = sys.stdout.isatty()
+    text = render_result(result, fmt, requests_as_rows=requests_as_rows,
+                         max_width=_terminal_width() if tty else None)
+    if text is None:
         click.echo(result.message, err=True)
     else:
-        click.echo(render(fmt, result.columns, result.rows), nl=False)
+        click.echo(text, nl=False)
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size().columns
 
 
 @cli.command("shell")
