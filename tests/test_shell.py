@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 
 import pytest
 from conftest import RESOURCE, insert_sql, stop_sql
 
-from httpql.cli.shell import META, is_complete, is_ready, run_shell, suggest
+from httpql.cli.completion import suggest
+from httpql.cli.meta_commands import COMMANDS, lookup, names, parse_line, split_command
+from httpql.cli.shell import is_ready, run_shell
+from httpql.cli.sqltext import is_complete, split_vertical
 from httpql.errors import ProgrammingError
 from httpql.manifest import load_registry
 
@@ -45,9 +49,56 @@ def test_incomplete_statements(text):
     assert not is_complete(text)
 
 
-def test_meta_commands_and_blank_lines_submit_at_once():
-    assert is_ready(".help") and is_ready("  .output json") and is_ready("quit") and is_ready("")
-    assert not is_ready("SHOW PROVIDERS") and not is_ready("SELECT 1\n.x")
+def test_backslash_g_ends_a_statement_and_asks_for_vertical_rows():
+    assert is_complete("SHOW PROVIDERS\\G") and is_complete("SHOW PROVIDERS \\G -- x")
+    assert not is_complete("SELECT '\\G") and not is_complete("SHOW PROVIDERS \\ G")
+    assert split_vertical("SHOW PROVIDERS\\G\n") == ("SHOW PROVIDERS;\n", True)
+    assert split_vertical("SHOW PROVIDERS;") == ("SHOW PROVIDERS;", False)
+
+
+def test_meta_commands_and_blank_lines_submit_at_once_also_mid_statement():
+    assert is_ready(".help") and is_ready("  .mode json") and is_ready("quit") and is_ready("")
+    assert is_ready("SELECT 1\n\\q") and is_ready("SHOW\n  help") and is_ready("SELECT 1\n.x")
+    assert not is_ready("SHOW PROVIDERS") and not is_ready("SELECT 'a\n.help")
+
+
+# --- meta command parsing -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line, name", [
+    (".exit", ".quit"), (".quit", ".quit"), ("\\q", ".quit"), ("exit", ".quit"), ("QUIT;", ".quit"),
+    ("help", ".help"), ("\\?", ".help"), (".help", ".help"), ("  .HELP  ", ".help"),
+    ("\\dt", ".tables"), (".resources %live%", ".tables"), ("\\d x", ".describe"),
+])
+def test_habits_from_other_shells_are_commands(line, name):
+    call = parse_line(line)
+    assert call is not None and call.command.name == name
+
+
+@pytest.mark.parametrize("line", ["SELECT 1", "exit now", "quitting", "\\G", ".5", "'.help'"])
+def test_sql_lines_are_not_commands(line):
+    assert parse_line(line) is None
+
+
+def test_arguments_and_unknown_commands():
+    assert parse_line(".mode json;")[1:] == (lookup(".mode"), "json")
+    assert parse_line(".output 'my file;'").arg == "my file;"  # a file name is taken as written
+    assert parse_line(".read a.sql;").arg == "a.sql;"
+    typed, command, arg = parse_line(".nope x")
+    assert (typed, command, arg) == (".nope", None, "x")
+
+
+def test_a_command_on_the_last_line_is_split_from_the_statement_before_it():
+    assert split_command("SELECT *\n  FROM x\n.mode csv") == ("SELECT *\n  FROM x\n",
+                                                              parse_line(".mode csv"))
+    assert split_command(".help") == ("", parse_line(".help"))
+    assert split_command("SELECT 'a\n.help") == ("SELECT 'a\n.help", None)  # inside a string
+    assert split_command("SELECT 1") == ("SELECT 1", None)
+
+
+def test_every_command_has_one_help_line():
+    assert len({c.name for c in COMMANDS}) == len(COMMANDS)
+    assert all(c.summary and "\n" not in c.summary for c in COMMANDS)
 
 
 # --- completion ---------------------------------------------------------------------------------
@@ -98,10 +149,85 @@ def test_insert_columns_are_the_insert_parameters(registry):
     assert complete(registry, f"INSERT INTO {RESOURCE} (name) ") == ["SELECT", "VALUES"]
 
 
-def test_meta_commands_and_their_arguments(registry):
-    assert complete(registry, ".") == list(META)
-    assert complete(registry, ".o") == [".output"]
-    assert complete(registry, ".output n") == ["ndjson"]
+def test_meta_commands_and_their_arguments(registry, tmp_path, monkeypatch):
+    assert complete(registry, ".") == names()
+    assert complete(registry, ".o") == [".output", ".once"]
+    assert complete(registry, ".mode n") == ["ndjson"]
+    assert complete(registry, ".timing ") == ["on", "off"]
+    assert complete(registry, ".describe cloudflare.realtime_kit.l") == [RESOURCE]
+    assert complete(registry, "SELECT 1\n.vertical o") == ["on", "off"]  # mid-statement too
+    (tmp_path / "q.sql").write_text("")
+    (tmp_path / "queries").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert complete(registry, ".read q") == ["q.sql", "queries/"]
+
+
+def test_returning_offers_the_response_fields(registry):
+    ins = f"INSERT INTO {RESOURCE} (name) VALUES ('x')"
+    assert complete(registry, ins + " ") == ["RETURNING"]
+    assert complete(registry, ins + " RETURNING data.s") == ["data.stream_key", "data.status"]
+    assert complete(registry, ins + " RETURNING success, d")[:2] == ["data", "data.id"]
+    assert "success" not in complete(registry, ins + " RETURNING success, ")
+    assert complete(registry, f"INSERT INTO {RESOURCE} (name) VALUES ('x'), (") == []
+    assert complete(registry, f"INSERT INTO {RESOURCE} (name) SELECT 'x' ") == ["RETURNING"]
+
+
+TOY_PROVIDER = """\
+id: toy
+version: v0
+title: Toy
+base_url: https://toy.example.com/api
+auth: {type: bearer, credentials_env: TOY_TOKEN}
+services:
+  widgets: {title: Widgets, description: Things.}
+"""
+
+TOY_RESOURCE = """\
+name: gadgets
+description: Gadgets.
+parameters:
+  gadget_id: {in: path, type: string}
+  colour: {in: query, type: string}
+  size: {in: body, type: integer}
+fields:
+  id: {type: string}
+  spec: {type: object, properties: {size: {type: integer}}}
+methods:
+  - {name: get, sql_verb: select, http_method: GET, path: '/gadgets/{gadget_id}',
+     required: [gadget_id], optional: [colour]}
+  - {name: resize, sql_verb: update, http_method: PATCH, path: '/gadgets/{gadget_id}',
+     required: [gadget_id], optional: [size]}
+"""
+
+
+@pytest.fixture(scope="module")
+def toys(tmp_path_factory):
+    root = tmp_path_factory.mktemp("providers")
+    (root / "toy" / "widgets").mkdir(parents=True)
+    (root / "toy" / "provider.yaml").write_text(TOY_PROVIDER)
+    (root / "toy" / "widgets" / "gadgets.yaml").write_text(TOY_RESOURCE)
+    return load_registry([root])
+
+
+def test_select_offers_fields_and_where_parameters(toys):
+    g = "toy.widgets.gadgets"
+    assert complete(toys, f"SELECT * FROM {g} ") == ["WHERE"]
+    assert complete(toys, f"SELECT * FROM {g} WHERE ") == ["gadget_id", "colour"]
+    assert complete(toys, f"SELECT * FROM {g} WHERE gadget_id = 'a' ") == ["AND"]
+    assert complete(toys, f"SELECT * FROM {g} WHERE gadget_id = 'a' AND ") == ["colour"]
+    assert complete(toys, f"SELECT * FROM {g} WHERE gadget_id = ") == []
+    text = f"SELECT  FROM {g};"
+    assert suggest(toys, text, len("SELECT ")) == ["*", "id", "spec", "spec.size"]
+
+
+def test_update_offers_set_columns_then_where_and_returning(toys):
+    g = "toy.widgets.gadgets"
+    assert complete(toys, f"UPDATE {g} ") == ["SET"]
+    assert complete(toys, f"UPDATE {g} SET ") == ["gadget_id", "size"]
+    assert complete(toys, f"UPDATE {g} SET size = 2, ") == ["gadget_id"]
+    assert complete(toys, f"UPDATE {g} SET size = 2 ") == ["WHERE", "RETURNING"]
+    assert complete(toys, f"UPDATE {g} SET size = 2 WHERE gadget_id = 'a' RETURNING s") == [
+        "spec", "spec.size"]
 
 
 # --- the loop, in-process -----------------------------------------------------------------------
@@ -113,13 +239,26 @@ def run_lines(conn, text: str, fmt: str = "json") -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
-def test_meta_commands_unknown_ones_and_quit(conn):
-    out, err = run_lines(conn, ".help\n.output\n.output xml\n.nope\nexit\nSHOW PROVIDERS;\n")
-    assert all(name in out for name in META)
-    assert "json\n" in out
-    assert "error: unknown output format 'xml'" in err
-    assert "error: unknown command '.nope' (known: .help, .quit, .output" in err
+def test_help_lists_every_command_on_one_line_each(conn):
+    out, _ = run_lines(conn, ".help\n")
+    for command in COMMANDS:
+        [line] = [x for x in out.splitlines() if x.lstrip().startswith(command.name + " ")]
+        assert command.summary in line
+
+
+def test_unknown_commands_old_forms_and_quit(conn):
+    out, err = run_lines(conn, ".mode\n.mode xml\n.nope\n.output json\nexit\nSHOW PROVIDERS;\n")
+    assert out == "json\n"
+    assert "error: unknown output format 'xml' (known: table, json, ndjson, csv, text)" in err
+    assert "error: unknown command '.nope'; .help lists the commands" in err
+    assert "to change the output format use .mode json" in err
     assert "cloudflare" not in out  # nothing runs after exit
+
+
+def test_help_mid_statement_keeps_the_statement_and_quit_drops_it(conn):
+    out, err = run_lines(conn, "SHOW\nhelp\nPROVIDERS;\nSHOW\n\\q\nPROVIDERS;\n", fmt="csv")
+    assert "Meta commands" in out
+    assert out.count("cloudflare,v1") == 1 and not err
 
 
 def test_no_exception_ends_the_shell(conn, monkeypatch):
@@ -130,7 +269,58 @@ def test_no_exception_ends_the_shell(conn, monkeypatch):
 
     monkeypatch.setattr(conn, "run", run)
     out, err = run_lines(conn, "SHOW PROVIDERS;\nSHOW PROVIDERS;\n")
-    assert err.splitlines() == ["internal error: RuntimeError: boom", "error: bad"]
+    assert err.splitlines() == ["error: internal error: RuntimeError: boom", "error: bad"]
+
+
+def test_a_parse_error_points_at_its_column(conn):
+    _, err = run_lines(conn, "SHOW PROVIDERS;\nSELECT * FROM\n  cloudflare.x WHERE a = ;\n")
+    lines = err.splitlines()
+    assert lines[0].startswith("error: syntax error at line 2, column 24")
+    assert lines[1:] == ["    cloudflare.x WHERE a = ;", "                         ^"]
+
+
+def test_output_once_and_read(conn, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "script.sql").write_text(".mode csv\nSHOW PROVIDERS;\n.read inner.sql\n")
+    (tmp_path / "inner.sql").write_text("SHOW SERVICES IN cloudflare  -- no ';' at the end\n")
+    out, err = run_lines(conn, ".output all.txt\n.read script.sql\n.output\n"
+                               ".once one.txt\nSHOW PROVIDERS;\nSHOW PROVIDERS;\n"
+                               ".read missing.sql\n.once\n")
+    assert (tmp_path / "all.txt").read_text() == (
+        "name,version\ncloudflare,v1\n"
+        "id,name,title\nrealtime_kit:v1,realtime_kit,Cloudflare Realtime Kit\n")
+    assert (tmp_path / "one.txt").read_text() == "name,version\ncloudflare,v1\n"
+    assert out == "name,version\ncloudflare,v1\n"  # .once lasts one statement
+    assert "error: cannot read missing.sql: No such file or directory" in err
+    assert "error: usage: .once FILE" in err
+
+
+def test_vertical_and_timing(conn):
+    out, err = run_lines(conn, ".vertical on\n.timing on\nSHOW PROVIDERS;\n.vertical off\n"
+                               "SHOW PROVIDERS\\G\n", fmt="table")
+    assert out.count("-[ RECORD 1 ]") == 2 and "name    | cloudflare" in out
+    assert re.findall(r"1 row \(\d\.\d+ s\)", err) and len(re.findall("1 row", err)) == 2
+
+
+def test_tables_and_resource_shortcuts(conn):
+    out, err = run_lines(conn, ".tables\n.tables %live%\n.tables nothing\n.describe livestreams\n"
+                               ".methods cloudflare.realtime_kit.livestreams\n.describe\n",
+                         fmt="csv")
+    assert out.count(f"{RESOURCE},") == 2 and "resource,description\n\n" not in out
+    assert "data.stream_key,string,field" in out and "stop_livestreaming_a_meeting" in out
+    assert "error: usage: .describe RESOURCE" in err
+
+
+def test_ctrl_c_while_sending_says_the_outcome_is_unknown(conn, monkeypatch, meeting_id):
+    def run(sql):
+        yield from ()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(conn, "run", run)
+    _, err = run_lines(conn, insert_sql(meeting_id) + "\n")
+    assert "interrupted while sending INSERT INTO cloudflare.realtime_kit.livestreams" in err
+    assert "the POST may have been acted on; the outcome is unknown: see whether meeting " \
+           f"{meeting_id} is live" in err
 
 
 def test_a_last_statement_without_semicolon_still_runs(conn):
@@ -145,12 +335,12 @@ def test_piped_session_keeps_going_after_an_error(httpql_cli, emulator, meeting_
     script = "\n".join([
         "SHOW METHODS",
         f"  IN {RESOURCE};  -- two lines, one statement",
-        ".output csv",
+        ".mode csv",
         stop_sql(meeting_id),  # fails: nothing is streaming yet
         insert_sql(meeting_id, returning="success, data.status"),
     ]) + "\n"
     r = httpql_cli("shell", "-o", "json", input=script)
-    assert r.code == 0, r.stderr
+    assert r.code == 1, r.stderr  # as sqlite3: piped input that had an error exits 1
     methods, end = json.JSONDecoder().raw_decode(r.stdout)
     assert [m["MethodName"] for m in methods][-1] == "stop_livestreaming_a_meeting"
     assert r.stdout[end:].lstrip() == "success,data.status\ntrue,INVOKED\n"
@@ -158,6 +348,17 @@ def test_piped_session_keeps_going_after_an_error(httpql_cli, emulator, meeting_
     assert "error: stop_livestreaming_a_meeting failed: HTTP 400" in r.stderr
     assert "Traceback" not in r.stderr
     assert emulator.active_livestream(meeting_id) is not None
+    assert httpql_cli("shell", input="SHOW PROVIDERS;\n").code == 0
+
+
+def test_dry_run_json_is_the_same_in_the_shell_and_exec(httpql_cli, meeting_id):
+    sql = insert_sql(meeting_id)
+    by_exec = httpql_cli("exec", "--dry-run", "-o", "json", sql)
+    by_shell = httpql_cli("shell", "--dry-run", input=f".mode json\n{sql}\n")
+    assert by_exec.code == by_shell.code == 0, by_shell.stderr
+    [request] = by_exec.json()
+    assert request["method"] == "POST" and request["headers"]["Authorization"] == "Bearer ****"
+    assert by_shell.stdout == by_exec.stdout
 
 
 # --- a real terminal ----------------------------------------------------------------------------

@@ -291,7 +291,9 @@ def shell_command(**opts):
 
     fmt = opts["output"] or "table"
     with open_connection(opts) as conn:
-        run_shell(conn, fmt)
+        status = run_shell(conn, fmt)
+    if status:
+        sys.exit(status)  # piped input that had an error, as sqlite3
 
 
 @cli.command("emulator")
