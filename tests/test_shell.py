@@ -7,6 +7,8 @@ import io
 import json
 import re
 import sys
+import time
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import RESOURCE, insert_sql, stop_sql
@@ -17,6 +19,7 @@ from httpql.cli.shell import is_ready, run_shell
 from httpql.cli.sqltext import is_complete, split_vertical
 from httpql.errors import ProgrammingError
 from httpql.manifest import load_registry
+from httpql.output import MARK, width
 
 METHOD = f"{RESOURCE}.stop_livestreaming_a_meeting"
 
@@ -364,39 +367,133 @@ def test_dry_run_json_is_the_same_in_the_shell_and_exec(httpql_cli, meeting_id):
 # --- a real terminal ----------------------------------------------------------------------------
 
 
-def test_terminal_session(cli_env, tmp_path):
+def spawn(env, tmp_path, *args, rows=40, cols=80, transcript=None):
     pexpect = pytest.importorskip("pexpect")
-    env = dict(cli_env, HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"),
-               TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1")  # no cursor-position query to wait on
-    child = pexpect.spawn(sys.executable, ["-m", "httpql", "shell"], env=env, encoding="utf-8",
-                          dimensions=(40, 200), timeout=10)
-    try:
-        # prompt_toolkit draws the prompt's trailing space as a cursor move
-        child.expect_exact("httpql>")
-        child.send("SHOW METHODS\r")
-        child.expect_exact("...>")  # Enter without ';' continues the statement
-        child.send(f"IN {RESOURCE};\r")
-        child.expect_exact("MethodName")
-        child.expect_exact("stop_livestreaming_a_meeting")
+    env = {"PAGER": "", **env, "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state"),
+           "TERM": "xterm"}
+    env.pop("PROMPT_TOOLKIT_NO_CPR", None)  # the shell must not warn when CPR goes unanswered
+    child = pexpect.spawn(sys.executable, ["-m", "httpql", "shell", *args], env=env,
+                          encoding="utf-8", dimensions=(rows, cols), timeout=10, cwd=str(tmp_path))
+    child.logfile_read = transcript
+    return child
 
-        child.send(".help\r")
-        for name in META:  # .help lists the registry in order
-            child.expect_exact(name)
+
+def table_lines(text: str) -> list[str]:
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text).replace("\r", "")  # the prompt's codes
+    return [line for line in text.split("\n") if line.startswith("|")]
+
+
+def test_terminal_session(cli_env, tmp_path, meeting_id):
+    """A session as a new user types it, at 80 columns, against `--emulator`."""
+    pexpect = pytest.importorskip("pexpect")
+    (tmp_path / "methods.sql").write_text(f"SHOW METHODS IN {RESOURCE};\n")
+    transcript = io.StringIO()
+    child = spawn(cli_env, tmp_path, "--emulator", transcript=transcript)
+    try:
+        child.expect_exact("requests go to the local emulator")
+        child.expect_exact("httpql (emulator)>")  # the prompt says where requests go
+
+        child.send(insert_sql(meeting_id, returning="success, data") + "\r")
+        child.expect(r"1 row \(\d\.\d+ s\)")
+        lines = table_lines(child.before)
+        assert lines and all(width(line) == 80 for line in lines)  # the wide cell is cut to fit
+        assert lines[3].startswith("| true ") and lines[3].endswith(f"{MARK} |")
+
+        child.send(stop_sql(meeting_id) + "\r")
+        child.expect(r"The operation was despatched successfully \(HTTP 200\) \(\d")
+
+        child.send("SELEC * FROM x;\r")  # a typo: the message, the line and a caret under it
+        child.expect_exact("unknown statement 'SELEC' (did you mean SELECT?)")
+        child.expect_exact("  SELEC * FROM x;\r\n  ^\r\n")
+
+        child.send("SHOW PROVIDERS;\r")
+        child.expect_exact("| cloudflare |")
+        child.send("\x12")  # Ctrl-R: search the history, then Enter runs the match
+        child.send("PROVI")
+        child.expect_exact("PROVI")
+        child.send("\r")
+        child.expect_exact("| cloudflare |")
+        child.expect_exact("1 row")
+
+        child.send(".read methods.sql\r")
+        child.expect_exact("| stop_livestreaming_a")
+        child.expect_exact("3 rows")
+
+        child.send(".timing off\r")
+        child.send("SHOW PROVIDERS;\r")
+        child.expect(r"1 row\r\n")
+        child.send(".timing on\r")
+        child.expect_exact("timing on")
+
+        child.send(".mode json\r")
+        child.send("SHOW PROVIDERS;\r")
+        child.expect_exact('"name": "cloudflare"')
+        child.expect(r"1 row \(")
+
+        child.send(".output out.json\r")
+        child.send("SHOW SERVICES IN cloudflare;\r")
+        child.expect(r"1 row \(")
+        child.send(".output\r")
+        assert json.loads((tmp_path / "out.json").read_text())[0]["name"] == "realtime_kit"
+
+        child.send(".exit\r")
+        child.expect(pexpect.EOF)
+    except Exception:
+        print(transcript.getvalue()[-3000:])
+        raise
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert "Traceback" not in transcript.getvalue()
+    history = (tmp_path / "state" / "httpql" / "history").read_text()
+    assert "SELEC * FROM x;" in history
+
+
+def test_terminal_paging_completion_and_quit_mid_statement(cli_env, tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    transcript = io.StringIO()
+    child = spawn(dict(cli_env, PAGER="sed s/^/paged:/"), tmp_path, rows=12, transcript=transcript)
+    try:
+        child.expect_exact(f"requests go to {urlsplit(cli_env['CLOUDFLARE_BASE_URL']).hostname}")
+        child.expect_exact("httpql (127.0.0.1)>")
+        # prompt_toolkit gives up on the cursor-position answer after 2 s; it must not say so
+        time.sleep(2.2)
+        child.send(".describe livestreams\r")  # 23 lines on a 12-line screen: through $PAGER
+        child.expect_exact("paged:| data.stream_key")
 
         child.send("SHOW METHODS IN cloudflare.realtime_kit.")
         child.expect_exact("livestreams")  # offered in the menu while typing
         child.send("\t")  # sent apart: a Tab racing the while-typing completion is dropped
-        child.send(";\r")  # runs only if Tab inserted the resource name
-        child.expect_exact("MethodName")
-        child.expect_exact("stop_livestreaming_a_meeting")
-
-        child.send("SHOW NONSENSE")
-        child.sendcontrol("c")  # drops the buffer instead of leaving
-        child.send(".quit\r")
+        child.send("\r")  # takes the completion
+        child.send("\r")
+        child.expect_exact("...>")  # Enter without ';' continues the statement
+        child.send("\\q\r")  # leaves, from the middle of a statement
         child.expect(pexpect.EOF)
-        assert "error:" not in child.before
+        assert "error:" not in child.before and "MethodName" not in child.before
     finally:
         child.close()
     assert child.exitstatus == 0
-    history = (tmp_path / "state" / "httpql" / "history").read_text()
-    assert "SHOW METHODS\n+IN" in history and "NONSENSE" not in history
+    assert "CPR" not in transcript.getvalue()
+
+
+def test_terminal_ctrl_c_during_a_request_says_the_outcome_is_unknown(cli_env, tmp_path,
+                                                                      emulator, meeting_id):
+    pexpect = pytest.importorskip("pexpect")
+    emulator.inject("delay", seconds=3)  # a slow answer
+    child = spawn(cli_env, tmp_path)
+    try:
+        child.expect_exact("httpql (127.0.0.1)>")
+        child.send(insert_sql(meeting_id) + "\r")
+        deadline = time.monotonic() + 5
+        while not emulator.requests and time.monotonic() < deadline:
+            time.sleep(0.02)
+        child.sendcontrol("c")
+        child.expect_exact("the POST may have been acted on; the outcome is unknown: see whether "
+                           f"meeting {meeting_id} is live")
+        child.expect_exact("httpql (127.0.0.1)>")  # the session goes on
+        child.send(".quit\r")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert [r.method for r in emulator.requests] == ["POST"]  # sent once, never retried

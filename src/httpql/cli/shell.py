@@ -387,12 +387,14 @@ def _session(shell: Shell):
         searching.accept_search()
         buffer = event.app.current_buffer
         if is_ready(buffer.text):
+            _no_cpr_wait(event.app)
             buffer.validate_and_handle()
 
     @bindings.add("enter", filter=~completion_is_selected & ~is_searching)
     def _enter(event) -> None:
         buffer = event.current_buffer
         if is_ready(buffer.text):
+            _no_cpr_wait(event.app)
             buffer.validate_and_handle()
         else:
             buffer.insert_text("\n")
@@ -401,11 +403,28 @@ def _session(shell: Shell):
         lambda: prompt_text(shell.conn), multiline=True, key_bindings=bindings,
         history=_history(), lexer=PygmentsLexer(SqlLexer),
         auto_suggest=AutoSuggestFromHistory(),
-        prompt_continuation=lambda width, line_number, wrap_count: "...> ".rjust(width),
+        # a new line of the statement is marked; a long line wrapped by the terminal is not
+        prompt_continuation=lambda width, line, wrap_count: "" if wrap_count else
+        "...> ".rjust(width),
         completer=_completer(shell.conn.registry), complete_while_typing=True)
     # a terminal (or pexpect) that never answers the cursor-position query is fine: no warning
     session.app.renderer.cpr_not_supported_callback = None
     return session
+
+
+def _no_cpr_wait(app) -> None:
+    """A terminal that has not answered the cursor-position query by the time Enter is pressed
+    never will (pexpect, some plain terminals): stop asking, or prompt_toolkit waits a second
+    after every statement and then warns."""
+    from collections import deque
+
+    from prompt_toolkit.renderer import CPR_Support
+
+    renderer = app.renderer
+    if renderer.cpr_support == CPR_Support.UNKNOWN and renderer.waiting_for_cpr:
+        renderer.cpr_support = CPR_Support.NOT_SUPPORTED
+        if hasattr(renderer, "_waiting_for_cpr_futures"):  # what its own timeout does
+            renderer._waiting_for_cpr_futures = deque()
 
 
 def _history():
