@@ -314,6 +314,14 @@ def test_tables_and_resource_shortcuts(conn):
     assert "error: usage: .describe RESOURCE" in err
 
 
+def test_dryrun_switches_sending_off_and_on(conn, emulator, meeting_id):
+    out, err = run_lines(conn, f".dryrun on\n{insert_sql(meeting_id)}\n.dryrun\n.dryrun off\n"
+                               f"{stop_sql(meeting_id)}\n", fmt="table")
+    assert out.startswith(f"POST {emulator.base_url}/accounts/") and "dry run is on\n" in out
+    assert "dry run on\ndry run off\nerror: stop_livestreaming_a_meeting failed: HTTP 400" in err
+    assert [r.method for r in emulator.requests] == ["POST"]  # only the EXEC was sent
+
+
 def test_ctrl_c_while_sending_says_the_outcome_is_unknown(conn, monkeypatch, meeting_id):
     def run(sql):
         yield from ()

@@ -26,8 +26,8 @@ from ..errors import Error, ParseError
 from ..output import escape, render, render_result, width
 from ..sql import statements as st
 from .completion import current_word, suggest
-from .meta_commands import Call, split_command
-from .sqltext import is_complete, split_vertical
+from .meta_commands import Call, parse_line, split_command
+from .sqltext import is_complete, is_open, split_vertical
 
 DEFAULT_PAGER = "less -SRXF"
 MAX_READ_DEPTH = 16  # .read of a file that reads itself stops here
@@ -127,8 +127,8 @@ class Shell:
     def feed(self, line: str) -> None:
         """One line as typed or read: a meta command runs at once (the statement being typed is
         kept, unless the command quits); a statement runs when it is complete."""
-        _, call = split_command(self.buffer + line)
-        if call is not None:
+        call = parse_line(line)
+        if call is not None and not is_open(self.buffer):  # not inside a string or comment
             self.command(call)
             return
         self.buffer += line if line.endswith("\n") else line + "\n"
