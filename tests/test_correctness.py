@@ -405,3 +405,22 @@ def test_an_interrupted_post_reports_that_it_may_have_been_acted_on(emulator, cl
     assert "Traceback" not in err and emulator.token not in err
     evidence.record("interrupts", f"{sig} while a POST is in flight",
                     outcome=f"exit {code}: {err.strip()}", requests=1)
+
+
+def test_terminal_escapes_in_an_api_error_are_shown_escaped():
+    import contextlib
+    import io
+
+    from httpql.cli.main import report
+
+    def handler(request):
+        return httpx.Response(400, json={"success": False, "errors": [
+            {"code": 1, "message": "bad \x1b[31mred\x1b]0;title\x07"}]})
+
+    with hostile(handler) as conn, pytest.raises(httpql.ApiError) as info:
+        conn.execute(start())
+    assert "\x1b" in info.value.api_message  # the library keeps the API's text exactly
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        report(info.value)  # what `httpql exec` prints
+    assert "\x1b" not in err.getvalue() and "\\x1b[31mred" in err.getvalue()

@@ -104,8 +104,12 @@ def open_connection(opts: dict):
     return conn
 
 
-def report(error: Exception) -> None:
-    click.echo(f"error: {error}", err=True)
+def report(error: Exception | str) -> None:
+    """One error line on stderr; control characters an API put in its message are shown
+    escaped, never sent to the terminal (newlines are kept: some messages have several lines)."""
+    from ..output import escape
+
+    click.echo(f"error: {escape(str(error), keep_newlines=True)}", err=True)
 
 
 _DEBUG = {"on": False}
@@ -173,7 +177,7 @@ def guarded(f):
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt as k:
             # an Interrupted says which statement or row may have been acted on
-            click.echo(f"error: {k}" if str(k) else "interrupted", err=True)
+            report(k) if str(k) else click.echo("interrupted", err=True)
             sys.exit(128 + getattr(k, "signal", signal.SIGINT))
         except BrokenPipeError:
             _quiet_broken_pipe()
@@ -325,20 +329,23 @@ def _print_partial(e: Error, fmt: str) -> None:
 def print_result(result, fmt: str, requests_as_rows: bool = False) -> None:
     """``requests_as_rows``: a dry run asked explicitly for -o json/ndjson prints each request
     as an object (method, url, masked headers, body) instead of the readable text form."""
-    from ..output import render
+    from ..output import render_result
 
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    if result.dry_run and requests_as_rows:
-        rows = [{"method": r.method, "url": r.url, "headers": r.headers(),
-                 "body": r.body if r.has_body else None} for r in result.requests]
-        click.echo(render(fmt, ["method", "url", "headers", "body"], rows), nl=False)
-    elif result.dry_run:
-        click.echo(result.message)
-    elif result.message is not None and not result.columns:
+    tty = sys.stdout.isatty()
+    text = render_result(result, fmt, requests_as_rows=requests_as_rows,
+                         max_width=_terminal_width() if tty else None)
+    if text is None:
         click.echo(result.message, err=True)
     else:
-        click.echo(render(fmt, result.columns, result.rows), nl=False)
+        click.echo(text, nl=False)
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size().columns
 
 
 @cli.command("shell")
@@ -350,7 +357,9 @@ def shell_command(**opts):
 
     fmt = opts["output"] or "table"
     with open_connection(opts) as conn:
-        run_shell(conn, fmt)
+        status = run_shell(conn, fmt)
+    if status:
+        sys.exit(status)  # piped input that had an error, as sqlite3
 
 
 @cli.command("emulator")
