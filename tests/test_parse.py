@@ -115,7 +115,7 @@ GOOD = [
     pytest.param(
         f"SELECT data.id, success AS ok FROM {R} WHERE account_id = 'acc' AND app_id = 'app'",
         [st.Select(target=RES, columns=(col("data", "id"), col("success", alias="ok")),
-                   where=(("account_id", "acc"), ("app_id", "app")))],
+                   where=(("account_id", "acc"), ("app_id", "app")), slots=("acc", "app"))],
         id="select-where"),
     pytest.param(f"SELECT * FROM {R}", [st.Select(target=RES, columns=(col(),))], id="select-star"),
 ]
@@ -229,13 +229,9 @@ SEMANTIC = [
     pytest.param("EXEC a.b.c.m @@body='{}'", "@@json", id="unknown-double-at"),
     pytest.param("INSERT INTO a.b.c (x) VALUES (1 + 2)", "1 + 2", id="expression-as-value"),
     pytest.param("EXEC a.b.c.m @x=col", "col", id="column-ref-as-value"),
-    pytest.param("SELECT a FROM a.b.c WHERE x > 1", "x > 1", id="where-not-equality"),
-    pytest.param("SELECT a FROM a.b.c WHERE x = 1 OR y = 2", "OR", id="where-or"),
-    pytest.param("SELECT count(*) FROM a.b.c", "COUNT(*)", id="select-function"),
     pytest.param("INSERT INTO a.b.c (x) SELECT 'a' RETURNING upper(data)", "UPPER(data)",
                  id="returning-function"),
     pytest.param("INSERT INTO a.b.c (x) SELECT 'a' FROM t", "FROM", id="insert-select-from"),
-    pytest.param("SELECT 1", "FROM", id="select-without-from"),
 ]
 
 
@@ -246,8 +242,7 @@ def test_meaning_errors_are_programming_errors(sql, text):
     assert text.lower() in str(info.value).lower()
 
 
-LINE_CHECKED = ["insert-without-columns", "row-too-short", "exec-param-twice", "where-not-equality",
-                "select-without-from"]
+LINE_CHECKED = ["insert-without-columns", "row-too-short", "exec-param-twice"]
 
 
 @pytest.mark.parametrize(("sql", "text"), [p for p in SEMANTIC if p.id in LINE_CHECKED])
@@ -267,7 +262,7 @@ ODD = ["(", ")", "'", '"', "@@", "1", "SHOW", "EXEC", "EXEC @", "EXEC a..b", "IN
 
 @pytest.mark.parametrize("sql", ODD)
 def test_odd_input_gives_an_httpql_error_without_parser_internals(sql):
-    with pytest.raises(httpql.ProgrammingError) as info:
+    with pytest.raises((httpql.ProgrammingError, httpql.NotSupportedError)) as info:
         parse_script(sql)
     msg = str(info.value)
     assert msg
@@ -307,7 +302,6 @@ DROPPED = [
     (f"DESCRIBE {R} LIKE 'zzz'", "zzz"),
     (f"DESCRIBE FORMATTED {R}", "FORMATTED"),
     (f"DESCRIBE {R} PARTITION (a=1)", "PARTITION"),
-    (f"SELECT a FROM {R} LIMIT 3", "LIMIT"),
 ]
 
 
@@ -346,3 +340,8 @@ def test_a_shape_is_learnt_on_its_second_sighting_and_then_filled():
     assert first[0].params == (("meeting_id", "m1"), ("x", 1))
     assert third[0].params == (("meeting_id", "it's 3"), ("x", 1))
     assert third[0].text == sql("it''s 3")
+
+
+def test_select_without_from_is_not_supported_yet():
+    with pytest.raises(httpql.NotSupportedError, match="SELECT without FROM"):
+        parse_script("SELECT 1")

@@ -23,9 +23,18 @@ from .errors import NotSupportedError, ProgrammingError
 TABLE = "rows"
 
 
-def run(query: exp.Select, rows: list[dict]) -> tuple[list[str], list[dict]]:
-    """(columns, rows) of ``query`` over ``rows``; ``query``'s FROM names the resource."""
+def run(query: exp.Select, rows: list[dict], slots: tuple | None = None,
+        sent: frozenset[str] = frozenset()) -> tuple[list[str], list[dict]]:
+    """(columns, rows) of ``query`` over ``rows``; ``query``'s FROM names the resource.
+    ``slots``: the bound values of the query's string literals and placeholders, in tree order.
+    ``sent``: parameters whose top-level conditions were sent in the request (the API applied
+    them; the rows need not even hold such a field), so they are not evaluated again here."""
     fields = _fields(rows)
+    query = query.copy()
+    if slots is not None:
+        _fill(query, slots)
+    if sent:
+        _drop_conditions(query, sent)
     query = rewrite(query, fields)
     sql = query.sql(dialect="sqlite")
     db = sqlite3.connect(":memory:")
@@ -53,7 +62,6 @@ def run(query: exp.Select, rows: list[dict]) -> tuple[list[str], list[dict]]:
 def rewrite(query: exp.Select, fields: list[str]) -> exp.Select:
     """``query`` over the table of rows: FROM the resource becomes FROM rows, dotted paths into
     fields become json_extract, and a path selected without an alias keeps its dotted name."""
-    query = query.copy()
     source = query.args.get("from_")
     if source is None or not isinstance(source.this, exp.Table):
         raise NotSupportedError("SELECT without FROM a resource is not supported yet")
@@ -76,6 +84,42 @@ def rewrite(query: exp.Select, fields: list[str]) -> exp.Select:
         if parts and parts[0] in top:
             column.replace(_path(parts))
     return query
+
+
+def _fill(query: exp.Select, slots: tuple) -> None:
+    """Each string literal and placeholder of ``query``, in tree order, replaced by its bound
+    value as a literal (the grammar recorded them in the same order)."""
+    nodes = [n for n in query.walk(bfs=False)
+             if isinstance(n, exp.Placeholder) or (isinstance(n, exp.Literal) and n.is_string)]
+    for node, value in zip(nodes, slots):
+        node.replace(literal(value))
+
+
+def literal(value) -> exp.Expr:
+    if value is None:
+        return exp.null()
+    if isinstance(value, bool):
+        return exp.true() if value else exp.false()
+    if isinstance(value, (int, float)):
+        return exp.Literal.number(value)
+    if isinstance(value, (dict, list)):
+        return exp.Literal.string(json.dumps(value))
+    return exp.Literal.string(str(value))
+
+
+def _drop_conditions(query: exp.Select, names: frozenset[str]) -> None:
+    from .sql.grammar import conjuncts
+
+    where = query.args.get("where")
+    if where is None:
+        return
+    keep = [c for c in conjuncts(where.this)
+            if not (isinstance(c, (exp.EQ, exp.In)) and isinstance(c.this, exp.Column)
+                    and not c.this.table and c.this.name in names)]
+    if keep:
+        where.set("this", exp.and_(*keep))
+    else:
+        query.set("where", None)
 
 
 def _path(parts: list[str]) -> exp.Expr:

@@ -17,7 +17,7 @@ from sqlglot import errors as sqlglot_errors
 from sqlglot import exp
 from sqlglot.tokens import TokenType
 
-from ..errors import ParseError, ProgrammingError
+from ..errors import NotSupportedError, ParseError, ProgrammingError
 from . import shapes
 from . import statements as st
 from .dialect import DottedName, Exec, Show, StackQL
@@ -488,13 +488,72 @@ def _returning(node: exp.Expr | None) -> tuple[st.Column, ...] | None:
 
 
 def _select(tree: exp.Select, kw: dict) -> st.Select:
-    text = kw["text"]
+    """A SELECT keeps its whole tree for the local SQL engine (``localsql``); what the planner
+    needs is pulled out: the resource, and the top-level ``name = value`` and ``name IN (...)``
+    conditions that may be the read method's parameters."""
     src = tree.args.get("from_")
     if src is None:
-        raise _Located("SELECT needs FROM provider.service.resource", tree)
-    _only(tree, {"expressions", "from_", "where"}, "SELECT")
-    return st.Select(target=_table_name(src.this), columns=_columns(tree.expressions, text, "SELECT"),
-                     where=_where(tree.args.get("where"), text), **kw)
+        raise NotSupportedError(f"SELECT without FROM is not supported yet (line {kw['line']}): "
+                                "SELECT ... FROM provider.service.resource",
+                                statement=kw["text"])
+    _only(tree, {"expressions", "from_", "where", "joins", "group", "having", "order", "limit",
+                 "offset", "distinct"}, "SELECT")
+    equal: dict[str, st.Value] = {}
+    among: dict[str, tuple[st.Value, ...]] = {}
+    where = tree.args.get("where")
+    for cond in conjuncts(where.this) if where is not None else ():
+        name, values = _parameter_condition(cond)
+        if name is None or name in equal or name in among:
+            continue  # anything else is evaluated locally
+        if isinstance(cond, exp.In):
+            among[name] = values
+        else:
+            equal[name] = values[0]
+    # string literals and placeholders, in tree order: binding fills them (templates, ?, :name)
+    # and the local engine puts the filled values back into the tree
+    slots = tuple(_slot(n) for n in _slot_nodes(tree))
+    simple = [_path(_unalias(n)) for n in tree.expressions]
+    columns = (_columns(tree.expressions, kw["text"], "SELECT")
+               if all(p is not None for p in simple) else ())
+    return st.Select(target=_table_name(src.this), columns=columns, where=tuple(equal.items()),
+                     where_in=tuple(among.items()), slots=slots, query=tree, **kw)
+
+
+def conjuncts(node: exp.Expr) -> list[exp.Expr]:
+    """The conditions joined by top-level ANDs, left to right (iterative: long chains)."""
+    out, todo = [], [node]
+    while todo:
+        cond = todo.pop()
+        if isinstance(cond, exp.And):
+            todo += [cond.expression, cond.this]
+        elif isinstance(cond, exp.Paren) and isinstance(cond.this, exp.And):
+            todo.append(cond.this)
+        else:
+            out.append(cond)
+    return out
+
+
+def _parameter_condition(cond: exp.Expr) -> tuple[str | None, tuple]:
+    """(name, values) for ``name = literal`` or ``name IN (literal, ...)``, else (None, ())."""
+    try:
+        if isinstance(cond, exp.EQ) and isinstance(cond.this, exp.Column) and not cond.this.table:
+            return cond.this.name, (_value(cond.expression, ""),)
+        if (isinstance(cond, exp.In) and isinstance(cond.this, exp.Column)
+                and not cond.this.table and cond.expressions and not cond.args.get("query")):
+            return cond.this.name, tuple(_value(v, "") for v in cond.expressions)
+    except _Located:
+        pass  # an expression, not a literal: local
+    return None, ()
+
+
+def _slot_nodes(tree: exp.Expr) -> list[exp.Expr]:
+    return [n for n in tree.walk(bfs=False)
+            if isinstance(n, exp.Placeholder) or (isinstance(n, exp.Literal) and n.is_string)]
+
+
+def _slot(node: exp.Expr) -> st.Value:
+    return st.Placeholder(node.this if node.this else node.meta["index"]) \
+        if isinstance(node, exp.Placeholder) else node.this
 
 
 _COMPARE = {exp.EQ: "=", exp.NEQ: "!=", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}

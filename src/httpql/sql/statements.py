@@ -76,9 +76,18 @@ class Exec(Statement):
 
 @dataclass(frozen=True)
 class Select(Statement):
+    """SELECT ... FROM a resource. ``where``/``where_in``: the top-level ``name = value`` and
+    ``name IN (...)`` conditions, which become request parameters where the read method takes
+    them; ``query`` is the statement's sqlglot tree, run by the local SQL engine over the
+    fetched rows, with ``slots`` (its string literals and placeholders, bound like any value)
+    put back in."""
+
     target: tuple[str, ...]
-    columns: tuple[Column, ...]
+    columns: tuple[Column, ...]  # the select list when it is only paths (else empty)
     where: tuple[tuple[str, Value], ...] = ()
+    where_in: tuple[tuple[str, tuple[Value, ...]], ...] = ()
+    slots: tuple[Value, ...] = ()
+    query: object = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
