@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .errors import (
     ApiError,
+    BatchError,
     DatabaseError,
     DataError,
     Error,
@@ -39,7 +40,7 @@ __all__ = [
     "paramstyle", "Warning", "Error", "InterfaceError", "ManifestError", "DatabaseError",
     "ProgrammingError", "ParseError", "DataError", "IntegrityError", "InternalError",
     "NotSupportedError", "OperationalError",
-    "OutcomeUnknownError", "ApiError", "Interrupted",
+    "OutcomeUnknownError", "ApiError", "BatchError", "Interrupted", "Outcome", "connect_async",
 ]
 
 
@@ -56,6 +57,10 @@ def __getattr__(name: str):
         from . import connection
 
         return getattr(connection, name)
+    if name == "Outcome":
+        from .batch import Outcome
+
+        return Outcome
     if name == "Cursor":
         from .dbapi import Cursor
 

@@ -122,7 +122,7 @@ class Planner:
             where = f" (row {i})" if len(stmt.rows) > 1 else ""
             values = dict(zip(stmt.columns, row))
             requests.append(self._request(res, method, values, stmt, where))
-        self._check_fields(res, stmt.returning, stmt)
+        self._check_fields(res, stmt.returning, stmt, method.params)
         return Plan(stmt, tuple(requests), returning=stmt.returning, verb="INSERT")
 
     def _exec(self, stmt: st.Exec) -> Plan:
@@ -153,7 +153,7 @@ class Planner:
         if verb == "select":
             return Plan(stmt, (req,), read=True, object_key=method.object_key,
                         columns=stmt.columns, verb="SELECT")
-        self._check_fields(res, returning, stmt)
+        self._check_fields(res, returning, stmt, method.params)
         return Plan(stmt, (req,), returning=returning, verb=verb.upper())
 
     # --- helpers -------------------------------------------------------------------------------
@@ -185,13 +185,16 @@ class Planner:
         raise ProgrammingError(f"no {verb.upper()} method of {res.id} has all its required "
                                f"parameters: {lacks}", statement=stmt.text)
 
-    def _check_fields(self, res: Resource, columns, stmt) -> None:
-        """RETURNING names fields the manifest describes: a typo is an error before the request,
-        not a NULL column after a livestream was started. Paths below what the manifest
-        describes are taken on trust; * takes everything."""
+    def _check_fields(self, res: Resource, columns, stmt, params=()) -> None:
+        """RETURNING names fields the manifest describes, or the method's own parameters (the
+        value sent): a typo is an error before the request, not a NULL column after a
+        livestream was started. Paths below what the manifest describes are taken on trust;
+        * takes everything."""
         if not columns or not res.fields:
             return
         for col in columns:
+            if col.path and col.path[0] in params and col.path[0] not in res.fields:
+                continue
             fields, prefix, parent = res.fields, "", None
             for part in col.path:
                 if parent is not None and parent.type != "object":
