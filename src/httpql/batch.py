@@ -43,6 +43,7 @@ class Outcome:
     rows: list[dict] = field(default_factory=list)
     error: Error | None = None
     http_status: int | None = None
+    requests: list = field(default_factory=list, repr=False)  # a dry run: what would be sent
 
     @property
     def ok(self) -> bool:
@@ -132,8 +133,8 @@ class BatchRun:
 
     def _admit(self, index: int, item) -> _Work:
         work = _Work(index)
-        if self.prepared is not None:
-            plans = item  # a list of plans, or the record's check error
+        if self.prepared is not None or isinstance(item, Error):
+            plans = item  # a list of plans, or the record's check (or read) error
         elif self._stop.is_set():
             return self._finish(work, Outcome(index, "not_sent"))
         else:
@@ -148,6 +149,9 @@ class BatchRun:
             return self._finish(work, outcome)
         if self._stop.is_set():
             return self._finish(work, Outcome(index, "not_sent"))
+        if self.conn.dry_run:  # nothing to send: the requests are the outcome
+            requests = [r for plan in plans for r in plan.requests]
+            return self._finish(work, Outcome(index, "ok", requests=requests))
         work.plans = plans
         self._start_worker()
         self._tasks.put(work)

@@ -56,7 +56,7 @@ class Cursor:
         ``concurrency`` at a time. Afterwards fetchall() gives the RETURNING rows of every
         successful set in input order; if any set was not ok, BatchError is raised after the
         whole batch ran, carrying ``.outcomes``."""
-        from .batch import BatchRun, batch_error, prepare
+        from .batch import BatchRun, Outcome, batch_error, prepare
 
         self._check_open()
         self._rows, self._columns, self._pos, self.rowcount, self.result = None, [], 0, -1, None
@@ -75,8 +75,6 @@ class Cursor:
             except Error as e:
                 prepared.append(e)
         invalid = any(isinstance(p, Error) for p in prepared)
-        if conn.dry_run:
-            prepared = [p if isinstance(p, Error) else [] for p in prepared]
         run = BatchRun(conn, statements, None, on_error=o.on_error, concurrency=o.concurrency,
                        prepared=prepared, mapping_fills_templates=False)
         if invalid and o.on_error == "stop":
@@ -87,6 +85,9 @@ class Cursor:
         except KeyboardInterrupt as k:
             interrupted = run.interrupt(k)
             self.outcomes += interrupted.outcomes
+            for i in range(len(self.outcomes), len(prepared)):  # never read by the batch
+                bad = prepared[i] if isinstance(prepared[i], Error) else None
+                self.outcomes.append(Outcome(i + 1, "invalid" if bad else "not_sent", error=bad))
             interrupted.outcomes = self.outcomes
             self._keep_rows(statements)
             raise interrupted from None
