@@ -143,7 +143,11 @@ class Planner:
             raise ProgrammingError(f"EXEC {res.id}.{method.name} is missing required parameter(s) "
                                    f"{', '.join('@' + m for m in missing)} (required: "
                                    f"{', '.join(method.required)})", statement=stmt.text)
-        return Plan(stmt, (self._request(res, method, values, stmt, ""),), verb="EXEC")
+        self._check_fields(res, stmt.returning, stmt, method.params)
+        request = self._request(res, method, values, stmt, "")
+        if stmt.show_results and stmt.returning is None:  # the answer's rows, as SELECT's
+            return Plan(stmt, (request,), read=True, object_key=method.object_key, verb="EXEC")
+        return Plan(stmt, (request,), returning=stmt.returning, verb="EXEC")
 
     def _simple(self, stmt, verb: str, pairs, returning) -> Plan:
         res = self._resource(stmt)

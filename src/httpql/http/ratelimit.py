@@ -19,9 +19,10 @@ from collections.abc import Callable
 
 class RateLimiter:
     def __init__(self, requests: int | None = None, seconds: float | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.requests, self.seconds = requests, seconds
-        self.clock = clock
+        self.clock, self.sleep = clock, sleep
         self._sent: deque[float] = deque(maxlen=requests or 1)
         self._paused_until = 0.0
         self._lock = threading.Lock()
@@ -47,8 +48,7 @@ class RateLimiter:
         with self._lock:
             self._paused_until = max(self._paused_until, until)
 
-    def acquire(self, sleep: Callable[[float], None] = time.sleep,
-                stop: Callable[[], bool] | None = None) -> bool:
+    def acquire(self, stop: Callable[[], bool] | None = None) -> bool:
         """Wait for a slot (threads). False if ``stop()`` became true meanwhile: send nothing."""
         while True:
             if stop is not None and stop():
@@ -57,7 +57,7 @@ class RateLimiter:
             if delay <= 0:
                 return True
             # wake at least every 0.25 s, so a stopped batch does not sleep out a long pause
-            sleep(min(delay, 0.25) if stop is not None else delay)
+            self.sleep(min(delay, 0.25) if stop is not None else delay)
 
     async def acquire_async(self) -> None:
         import asyncio

@@ -20,8 +20,9 @@ class Show(exp.Expression):
 
 
 class Exec(exp.Expression):
-    # this: dotted name parts (list of Identifier); expressions: ExecParam nodes
-    arg_types = {"this": True, "expressions": False}
+    # this: dotted name parts (list of Identifier); expressions: ExecParam nodes;
+    # show_results: stackql's /*+ SHOWRESULTS */ hint; returning: as INSERT's
+    arg_types = {"this": True, "expressions": False, "returning": False, "show_results": False}
 
 
 class ExecParam(exp.Expression):
@@ -83,9 +84,16 @@ class StackQLParser(parser.Parser):
         return Show(kind=kind, this=target, extended=extended, like=like)
 
     def _parse_exec(self) -> Exec:
+        show_results = False
+        if self._match(TokenType.HINT):
+            words = " ".join(self._prev_comments or []).split()
+            if [w.upper() for w in words] != ["SHOWRESULTS"]:
+                self.raise_error("The only hint EXEC takes is /*+ SHOWRESULTS */")
+            show_results = True
         name = self._parse_dotted_name("a method name (provider.service.resource.method) after EXEC")
         params = []
-        while self._curr and self._curr.token_type != TokenType.SEMICOLON:
+        while self._curr and self._curr.token_type not in (TokenType.SEMICOLON,
+                                                           TokenType.RETURNING):
             # commas between parameters are optional, as in stackql
             if params and self._match(TokenType.COMMA):
                 continue
@@ -108,7 +116,8 @@ class StackQLParser(parser.Parser):
                 break
             params.append(ExecParam(this=exp.Identifier(this=pname), expression=value,
                                     json=bool(is_json)))
-        return Exec(this=name, expressions=params)
+        return Exec(this=name, expressions=params, returning=self._parse_returning(),
+                    show_results=show_results)
 
 
 class StackQL(Dialect):
@@ -120,5 +129,7 @@ class StackQL(Dialect):
         }
         # EXEC and SHOW get real parsers instead of the catch-all Command
         COMMANDS = tokens.Tokenizer.COMMANDS - {TokenType.EXECUTE, TokenType.SHOW}
+        # EXEC /*+ SHOWRESULTS */ is a hint, as after SELECT
+        TOKENS_PRECEDING_HINT = tokens.Tokenizer.TOKENS_PRECEDING_HINT | {TokenType.EXECUTE}
 
     Parser = StackQLParser

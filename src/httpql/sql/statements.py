@@ -57,6 +57,8 @@ class Exec(Statement):
     params: tuple[tuple[str, Value], ...]
     body_json: Value = None  # the @@json value, as written
     has_body_json: bool = False
+    returning: tuple[Column, ...] | None = None
+    show_results: bool = False  # /*+ SHOWRESULTS */: the answer's rows
 
 
 @dataclass(frozen=True)
