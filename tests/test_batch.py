@@ -9,6 +9,7 @@ import time
 import uuid
 
 import pytest
+from conftest import ACCOUNT, APP, RESOURCE
 
 import httpql
 from httpql import batch as batch_module
@@ -16,8 +17,6 @@ from httpql.errors import ApiError
 from httpql.http.ratelimit import RateLimiter
 from httpql.http.retry import Retrying, RetryPolicy
 from httpql.plan import Request
-
-from conftest import ACCOUNT, APP, RESOURCE
 
 START = (f"INSERT INTO {RESOURCE} (meeting_id, account_id, app_id) VALUES (?, ?, ?) "
          "RETURNING meeting_id, data.stream_key")
