@@ -235,3 +235,46 @@ def emulator_start(emulator, meeting):
     httpx.post(f"{emulator.base_url}/accounts/{ACCOUNT}/realtime/kit/{APP}/meetings/{meeting}"
                "/livestreams", headers={"Authorization": f"Bearer {emulator.token}"},
                json={}).raise_for_status()
+
+
+def test_async_gives_the_same_outcomes_as_sync(emulator):
+    import asyncio
+
+    def sets():
+        out = [[m, ACCOUNT, APP] for m in _meetings(10)]
+        out[2][0], out[6][2] = "bad", "no-such-app"
+        return out
+
+    with httpql.connect(base_url=emulator.base_url, token=emulator.token) as conn:
+        cur = conn.cursor()
+        with pytest.raises(httpql.BatchError) as sync_info:
+            cur.executemany(START, sets())
+        sync_rows = len(cur.fetchall())
+
+    async def main():
+        async with await httpql.connect_async(base_url=emulator.base_url,
+                                              token=emulator.token) as aconn:
+            acur = aconn.cursor()
+            with pytest.raises(httpql.BatchError) as info:
+                await acur.executemany(START, sets())
+            rows = await aconn.execute(START, [_meetings(1)[0], ACCOUNT, APP])
+            streamed = [(o.index, o.status) async for o in aconn.batch(
+                STOP, [{"meeting_id": m} for m in _meetings(2)])]
+            return info.value, len(acur.fetchall()), rows, streamed
+
+    async_error, async_rows, rows, streamed = asyncio.run(main())
+    assert [(o.index, o.status, o.http_status) for o in async_error.outcomes] == \
+        [(o.index, o.status, o.http_status) for o in sync_info.value.outcomes]
+    assert [o.status for o in async_error.outcomes].count("ok") == 8 == async_rows == sync_rows
+    assert type(async_error.outcomes[2].error) is type(sync_info.value.outcomes[2].error)
+    assert str(async_error).split("; first")[0] == str(sync_info.value).split("; first")[0]
+    assert rows[0]["data.stream_key"] and streamed == [(1, "failed"), (2, "failed")]
+
+
+def test_exec_showresults_shows_the_answers_rows(conn):
+    m = _meetings(1)[0]
+    conn.execute(START, [m, ACCOUNT, APP])
+    rows = conn.execute(STOP.replace("EXEC ", "EXEC /*+ SHOWRESULTS */ "), {"meeting_id": m})
+    assert rows == [{"success": True, "data": {"message": "Stopped live stream successfully"}}]
+    with pytest.raises(httpql.ParseError):
+        conn.execute(STOP.replace("EXEC ", "EXEC /*+ NOSUCH */ "), {"meeting_id": m})

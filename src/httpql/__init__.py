@@ -52,6 +52,15 @@ def connect(*args, **options):
     return connect(*args, **options)
 
 
+async def connect_async(*args, **options):
+    """Open an :class:`httpql.aio.AsyncConnection` (connect()'s options) on httpx.AsyncClient."""
+    from .aio import connect_async
+    from .connection import hide_token
+
+    hide_token(options)
+    return await connect_async(*args, **options)
+
+
 def __getattr__(name: str):
     if name in ("Connection", "Result"):
         from . import connection

@@ -242,34 +242,59 @@ class BatchRun:
 
 
 def run_record(conn, index: int, plans: list, stopped=None) -> Outcome:
-    """Send one record's requests in order; never raises an httpql Error."""
+    """Send one record's requests in order (threads); never raises an httpql Error."""
     from .http.retry import NotSent
 
     rows: list[dict] = []
-    status = None
-    sent = 0
+    status, sent = None, 0
     for plan in plans:
         for req in plan.requests:
             try:
                 response = conn._client().send(req, conn._token_for(req), stopped)
             except NotSent:
-                return Outcome(index, "not_sent" if sent == 0 else "unknown", rows,
-                               None if sent == 0 else OutcomeUnknownError(
-                                   f"record {index}: stopped after {sent} of its requests"))
-            except OutcomeUnknownError as e:
-                return Outcome(index, "unknown", rows, _located(e, index), e.status)
-            except ApiError as e:
-                return Outcome(index, "failed", rows, _located(e, index), e.status)
-            except OperationalError as e:
-                acted = req.method not in ("GET", "HEAD", "OPTIONS") and \
-                    "nothing was sent" not in e.message
-                return Outcome(index, "unknown" if acted else "failed", rows, _located(e, index))
+                return _stopped(index, rows, sent)
             except Error as e:
-                return Outcome(index, "failed", rows, _located(e, index))
+                return outcome_of_error(e, req, index, rows)
             sent += 1
             status = response.status
             rows.extend(conn._rows_of(plan, req, response))
     return Outcome(index, "ok", rows, None, status)
+
+
+async def run_record_async(conn, client, index: int, plans: list) -> Outcome:
+    """run_record() on an AsyncHttpClient: the same outcomes from the same errors."""
+    rows: list[dict] = []
+    status = None
+    for plan in plans:
+        for req in plan.requests:
+            try:
+                response = await client.send(req, conn._token_for(req))
+            except Error as e:
+                return outcome_of_error(e, req, index, rows)
+            status = response.status
+            rows.extend(conn._rows_of(plan, req, response))
+    return Outcome(index, "ok", rows, None, status)
+
+
+def _stopped(index: int, rows: list, sent: int) -> Outcome:
+    if sent == 0:
+        return Outcome(index, "not_sent")
+    return Outcome(index, "unknown", rows, OutcomeUnknownError(
+        f"record {index}: stopped after {sent} of its requests"))
+
+
+def outcome_of_error(e: Error, req, index: int, rows: list) -> Outcome:
+    """A record's outcome from the error its request ended with."""
+    if isinstance(e, OutcomeUnknownError):
+        return Outcome(index, "unknown", rows, _located(e, index), e.status)
+    if isinstance(e, ApiError):
+        return Outcome(index, "failed", rows, _located(e, index), e.status)
+    if isinstance(e, OperationalError):
+        # e.g. a 2xx whose body is not JSON: the POST may well have been acted on
+        acted = req.method not in ("GET", "HEAD", "OPTIONS") and \
+            "nothing was sent" not in e.message
+        return Outcome(index, "unknown" if acted else "failed", rows, _located(e, index))
+    return Outcome(index, "failed", rows, _located(e, index))
 
 
 def _located(e: Error, index: int) -> Error:
