@@ -278,3 +278,33 @@ def test_exec_showresults_shows_the_answers_rows(conn):
     assert rows == [{"success": True, "data": {"message": "Stopped live stream successfully"}}]
     with pytest.raises(httpql.ParseError):
         conn.execute(STOP.replace("EXEC ", "EXEC /*+ NOSUCH */ "), {"meeting_id": m})
+
+
+def test_pandas_frames_from_rows_and_outcomes(conn):
+    pd = pytest.importorskip("pandas")
+    cur = conn.cursor()
+    sets = [[m, ACCOUNT, APP] for m in _meetings(3)]
+    cur.executemany(START, sets)
+    frame = cur.to_pandas()
+    assert list(frame.columns) == ["meeting_id", "data.stream_key"]
+    assert list(frame["meeting_id"]) == [s[0] for s in sets]
+    outcomes = pd.DataFrame(cur.outcomes)
+    assert list(outcomes["status"]) == ["ok"] * 3 and list(outcomes["index"]) == [1, 2, 3]
+    frame = conn.read_pandas(STOP + " RETURNING meeting_id, data.message",
+                             {"meeting_id": sets[0][0]})
+    assert frame.shape == (1, 2)
+
+
+def test_without_pandas_the_error_names_the_extra(conn, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pandas(name, *args, **kwargs):
+        if name == "pandas":
+            raise ImportError("No module named 'pandas'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pandas)
+    with pytest.raises(httpql.InterfaceError, match=r"httpql\[pandas\]"):
+        conn.read_pandas(f"SHOW METHODS IN {RESOURCE}")

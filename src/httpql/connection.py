@@ -213,6 +213,17 @@ class Connection:
         self._check_open()
         return self._run(stmt, self._plan(stmt))
 
+    def read_pandas(self, sql: str, params=None, *, variables=None):
+        """The rows of the last statement of ``sql`` as a pandas DataFrame (httpql[pandas])."""
+        from .dbapi import _pandas
+
+        pd = _pandas()
+        results = self.run(sql, params, variables=variables)
+        last = results[-1] if results else None
+        columns = list(last.columns) if last is not None else []
+        rows = [[r.get(c) for c in columns] for r in (last.rows if last is not None else [])]
+        return pd.DataFrame(rows, columns=columns).convert_dtypes()
+
     def batch(self, sql: str, records, *, variables=None, on_error: str | None = None,
               concurrency: int | None = None):
         """Run ``sql`` once per record; iterate the result for one :class:`httpql.Outcome` per

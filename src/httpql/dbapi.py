@@ -156,6 +156,14 @@ class Cursor:
         self._pos = len(rows)
         return out
 
+    def to_pandas(self):
+        """The remaining rows as a pandas DataFrame, columns in order (needs httpql[pandas])."""
+        pd = _pandas()
+        rows = self._result_rows()[self._pos:]
+        self._pos = len(self._result_rows())
+        return pd.DataFrame([[r.get(c) for c in self._columns] for r in rows],
+                            columns=list(self._columns)).convert_dtypes()
+
     def setinputsizes(self, sizes) -> None:
         pass
 
@@ -168,3 +176,12 @@ class Cursor:
     def __iter__(self):
         while (row := self.fetchone()) is not None:
             yield row
+
+
+def _pandas():
+    try:
+        import pandas
+    except ImportError:
+        raise InterfaceError("to_pandas() and read_pandas() need pandas: pip install "
+                             "'httpql[pandas]'") from None
+    return pandas
