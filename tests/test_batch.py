@@ -308,3 +308,28 @@ def test_without_pandas_the_error_names_the_extra(conn, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_pandas)
     with pytest.raises(httpql.InterfaceError, match=r"httpql\[pandas\]"):
         conn.read_pandas(f"SHOW METHODS IN {RESOURCE}")
+
+
+def test_each_sigterm_stops_sending_keeps_what_was_answered_and_exits_143(cli_env, emulator,
+                                                                          tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    emulator.inject("delay", times=2, seconds=1.0)
+    path = tmp_path / "r.ndjson"
+    path.write_text("".join(json.dumps({"meeting_id": m}) + "\n" for m in _meetings(10)))
+    proc = subprocess.Popen([sys.executable, "-m", "httpql", "exec", START.replace(
+        "VALUES (?, ?, ?)", f"SELECT :meeting_id, '{ACCOUNT}', '{APP}'"), "--each", str(path),
+        "-o", "ndjson", "--concurrency", "2"], env=cli_env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while len(emulator.requests) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)  # until the first two records are in flight, held by the emulator
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["status"] for r in rows[:2]] == ["ok", "ok"]  # answered within the grace period
+    assert {r["status"] for r in rows[2:]} <= {"not_sent"} and len(emulator.requests) == 2
+    assert "interrupted: 2 ok" in err and "Traceback" not in err
