@@ -424,17 +424,22 @@ def test_executemany_checks_every_parameter_set_before_sending(conn, emulator):
     cur = conn.cursor()
     sql = f"INSERT INTO {RESOURCE} (name, meeting_id, account_id, app_id) VALUES (?, ?, ?, ?)"
     good = ["ok", str(uuid.uuid4()), ACCOUNT, APP]
-    with pytest.raises(httpql.DataError):
-        cur.executemany(sql, [good, ["bad name", str(uuid.uuid4()), ACCOUNT, APP]])
+    with pytest.raises(httpql.BatchError) as info:
+        cur.executemany(sql, [good, ["bad name", str(uuid.uuid4()), ACCOUNT, APP]],
+                        on_error="stop")
     assert emulator.requests == []
+    assert [o.status for o in info.value.outcomes] == ["not_sent", "invalid"]
+    assert isinstance(info.value.outcomes[1].error, httpql.DataError)
     cur.executemany(sql, [good, ["ok2", str(uuid.uuid4()), ACCOUNT, APP]])
     assert len(emulator.requests) == 2 and cur.rowcount == 2
 
 
-def test_executemany_says_which_sets_were_sent_when_one_fails_at_the_api(conn, emulator):
+def test_executemany_says_which_sets_failed_at_the_api_and_sends_the_others(conn, emulator):
     cur = conn.cursor()
     sql = f"INSERT INTO {RESOURCE} (name, account_id, app_id) VALUES (?, ?, ?)"
-    with pytest.raises(httpql.ApiError) as info:
+    with pytest.raises(httpql.BatchError) as info:
         cur.executemany(sql, [["a", ACCOUNT, APP], ["b", ACCOUNT, "no-such-app"], ["c", ACCOUNT, APP]])
-    assert "parameter set 2 of 3" in str(info.value) and "(set 1 was sent)" in str(info.value)
-    assert len(emulator.requests) == 2
+    assert "2 ok, 1 failed: record 2" in str(info.value)
+    failed = info.value.failed
+    assert [o.index for o in failed] == [2] and failed[0].error.status == 404
+    assert len(emulator.requests) == 3

@@ -282,7 +282,7 @@ def test_successful_calls_log_nothing_secret(emu, caplog):
         cur = conn.cursor()
         cur.execute(insert_sql(m))
         texts = [repr(conn), str(conn), repr(cur), repr(cur.result), repr(cur.fetchall()),
-                 repr(conn._client()), repr(vars(conn)), repr(conn._http_options)]
+                 repr(conn._client()), repr(vars(conn)), repr(conn.options)]
     assert trace and all("Bearer ****" in line for line in trace if line.startswith(">"))
     assert_clean(*texts, *trace, caplog.text, where="objects, http_log, logs")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .errors import (
     ApiError,
+    BatchError,
     DatabaseError,
     DataError,
     Error,
@@ -39,7 +40,7 @@ __all__ = [
     "paramstyle", "Warning", "Error", "InterfaceError", "ManifestError", "DatabaseError",
     "ProgrammingError", "ParseError", "DataError", "IntegrityError", "InternalError",
     "NotSupportedError", "OperationalError",
-    "OutcomeUnknownError", "ApiError", "Interrupted",
+    "OutcomeUnknownError", "ApiError", "BatchError", "Interrupted", "Outcome", "connect_async",
 ]
 
 
@@ -51,11 +52,24 @@ def connect(*args, **options):
     return connect(*args, **options)
 
 
+async def connect_async(*args, **options):
+    """Open an :class:`httpql.aio.AsyncConnection` (connect()'s options) on httpx.AsyncClient."""
+    from .aio import connect_async
+    from .connection import hide_token
+
+    hide_token(options)
+    return await connect_async(*args, **options)
+
+
 def __getattr__(name: str):
     if name in ("Connection", "Result"):
         from . import connection
 
         return getattr(connection, name)
+    if name == "Outcome":
+        from .batch import Outcome
+
+        return Outcome
     if name == "Cursor":
         from .dbapi import Cursor
 

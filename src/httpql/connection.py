@@ -6,7 +6,6 @@ what it yields. httpx is imported on the first request, so SHOW and DESCRIBE nev
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,12 +22,11 @@ from .errors import (
 )
 from .http.secret import Secret, token_from
 from .manifest import load_registry
+from .options import NAMES, OFF, Options
 from .plan import Plan, Planner, Request
 from .sql import statements as st
 from .sql.params import bind_statements
 from .sql.parse import parse_script
-
-DEFAULT_TIMEOUT = 45.0
 
 
 @dataclass
@@ -47,13 +45,10 @@ class Result:
 
 class Connection:
     def __init__(self, *, token: str | Secret | None = None, base_url: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, connect_timeout: float | None = None,
-                 total_timeout: float | None = None,
-                 retries: int | None = None, retry_backoff: float | None = None,
-                 retry_max_wait: float | None = None,
-                 retry_budget: float | None = None, max_response_bytes: int | None = None,
                  provider_paths: list | None = None, dry_run: bool = False,
-                 transport=None, emulator: bool = False, http_log=None) -> None:
+                 transport=None, emulator: bool = False, http_log=None, **options) -> None:
+        """``options``: the tunables of :class:`httpql.options.Options` (timeout, retries,
+        concurrency, rate_limit, on_error, ...); None means the default."""
         # first, and the plain string dropped: a traceback of any error below would show this
         # frame's locals (pytest -l, error trackers)
         self.closed = True
@@ -73,13 +68,13 @@ class Connection:
                                            or not hasattr(provider_paths, "__iter__")):
             raise InterfaceError("provider_paths must be a list of folders, e.g. "
                                  f"provider_paths=[{provider_paths!r}]")
-        _check_numbers(timeout=(timeout, False), connect_timeout=(connect_timeout, False),
-                       total_timeout=(total_timeout, False), retry_backoff=(retry_backoff, True),
-                       retry_max_wait=(retry_max_wait, True), retry_budget=(retry_budget, True))
-        for name, value, low in (("retries", retries, 0), ("max_response_bytes",
-                                                            max_response_bytes, 1)):
-            if value is not None and (type(value) is not int or value < low):
-                raise InterfaceError(f"{name} must be a whole number >= {low}, got {value!r}")
+        unknown_names = [name for name in options if name not in OPTION_NAMES]
+        if unknown_names:
+            raise InterfaceError(f"no option {unknown_names[0]!r} (options: "
+                                 f"{', '.join(ALL_OPTIONS)})")
+        if emulator and options.get("rate_limit") is None:
+            options["rate_limit"] = OFF  # a local emulator has no budget to keep
+        self.options = Options.from_kwargs(options)
         if base_url is not None and not isinstance(base_url, str):
             raise InterfaceError(f"base_url must be a string, got {base_url!r}")
         if emulator:
@@ -101,12 +96,8 @@ class Connection:
             self.close()  # stops an emulator started above
             raise
         self.dry_run = dry_run
-        self._http_options = dict(timeout=timeout, connect_timeout=connect_timeout,
-                                  total_timeout=total_timeout, retries=retries,
-                                  retry_backoff=retry_backoff,
-                                  retry_max_wait=retry_max_wait, retry_budget=retry_budget,
-                                  max_response_bytes=max_response_bytes, transport=transport,
-                                  http_log=http_log)
+        self._transport, self._http_log = transport, http_log
+        self._limiters: dict = {}
         self._env_tokens: dict = {}
         self.closed = False
 
@@ -223,6 +214,69 @@ class Connection:
         self._check_open()
         return self._run(stmt, self._plan(stmt))
 
+    def read_pandas(self, sql: str, params=None, *, variables=None):
+        """The rows of the last statement of ``sql`` as a pandas DataFrame (httpql[pandas])."""
+        from .dbapi import _pandas
+
+        pd = _pandas()
+        results = self.run(sql, params, variables=variables)
+        last = results[-1] if results else None
+        columns = list(last.columns) if last is not None else []
+        rows = [[r.get(c) for c in columns] for r in (last.rows if last is not None else [])]
+        return pd.DataFrame(rows, columns=columns).convert_dtypes()
+
+    def batch(self, sql: str, records, *, variables=None, on_error: str | None = None,
+              concurrency: int | None = None):
+        """Run ``sql`` once per record; iterate the result for one :class:`httpql.Outcome` per
+        record, in input order, as records complete. A record that is a mapping fills ``:name``
+        placeholders and ``{{ name }}`` templates; a sequence fills ``?``. Records are read
+        lazily and each is checked just before its own request (a bad one is ``invalid``, the
+        others still run), so an input of any length runs in bounded memory."""
+        from .batch import BatchRun
+
+        self._check_open()
+        statements = self._batch_statements(sql, variables)
+        o = self._call_options(on_error, concurrency)
+        if isinstance(records, (str, bytes, Mapping)) or not hasattr(records, "__iter__"):
+            raise ProgrammingError("records must be an iterable of records (mappings or "
+                                   f"sequences), got {type(records).__name__}")
+        return BatchRun(self, statements, records, variables=variables, on_error=o.on_error,
+                        concurrency=o.concurrency)
+
+    def _batch_statements(self, sql: str, variables) -> list[st.Statement]:
+        if not isinstance(sql, str):
+            raise ProgrammingError(f"SQL must be a str, got {type(sql).__name__}")
+        if variables is not None and not isinstance(variables, Mapping):
+            raise ProgrammingError("variables must be a mapping of template names to values, got "
+                                   f"{type(variables).__name__}")
+        statements = parse_script(sql)
+        local = [s for s in statements if isinstance(s, (st.Show, st.Describe))]
+        if local:
+            raise ProgrammingError(f"a batch sends requests per record; {local[0].text!r} is "
+                                   "answered from the manifests: run it on its own")
+        return statements
+
+    def _call_options(self, on_error, concurrency) -> Options:
+        """The connection's options with a call's own on_error/concurrency, checked."""
+        from dataclasses import replace
+
+        changes = {k: v for k, v in (("on_error", on_error), ("concurrency", concurrency))
+                   if v is not None}
+        return replace(self.options, **changes) if changes else self.options
+
+    def _plan_checked(self, stmt: st.Statement) -> Plan:
+        return _internal(self._plan, stmt)
+
+    def _rows_of(self, plan: Plan, req: Request, response) -> list[dict]:
+        from .project import extract, project, project_returning
+
+        if plan.read:
+            return [project(item, plan.columns) for item in extract(response.body,
+                                                                    plan.object_key)]
+        if plan.returning is not None:
+            return [project_returning(response.body, plan.returning, req.values)]
+        return []
+
     def _plan(self, stmt: st.Statement) -> Plan | None:
         if isinstance(stmt, st.Explain):
             return self._plan(stmt.statement)
@@ -259,27 +313,30 @@ class Connection:
     def _client(self):
         if self._http is None:
             from .http.client import HttpClient
-            from .http.retry import RetryPolicy
 
-            o = self._http_options
-            policy = RetryPolicy()
-            changes = {k: v for k, v in (("max_attempts", o["retries"] + 1 if o["retries"] is not None
-                                          else None),
-                                         ("base_delay", o["retry_backoff"]),
-                                         ("max_delay", o["retry_max_wait"]),
-                                         ("max_total", o["retry_budget"])) if v is not None}
-            if changes:
-                from dataclasses import replace
-
-                policy = replace(policy, **changes)
-            kwargs = {}
-            if o["max_response_bytes"] is not None:
-                kwargs["max_response_bytes"] = o["max_response_bytes"]
-            self._http = HttpClient(timeout=o["timeout"], connect_timeout=o["connect_timeout"],
-                                    total_timeout=o["total_timeout"],
-                                    retry=policy, transport=o["transport"],
-                                    http_log=o["http_log"], **kwargs)
+            self._http = HttpClient(self.options, transport=self._transport,
+                                    http_log=self._http_log, limiter_for=self.limiter)
         return self._http
+
+    def limiter(self, req: Request):
+        """The RateLimiter every request to ``req``'s provider shares on this connection: the
+        rate_limit option, else the provider's declared limit; it also carries 429 pauses."""
+        pid = req.resource.partition(".")[0]
+        limiter = self._limiters.get(pid)
+        if limiter is None:
+            from .http.ratelimit import RateLimiter
+
+            limit = self.options.rate_limit
+            if limit is None:
+                provider = self.registry.providers.get(pid)
+                declared = provider.rate_limit if provider is not None else None
+                limiter = RateLimiter(*declared) if declared else RateLimiter()
+            elif limit == OFF:
+                limiter = RateLimiter()
+            else:
+                limiter = RateLimiter(limit.requests, limit.seconds)
+            limiter = self._limiters.setdefault(pid, limiter)
+        return limiter
 
     def _token_for(self, req: Request):
         if req.auth != "bearer":
@@ -300,8 +357,6 @@ class Connection:
         return token
 
     def _send(self, plan: Plan) -> Result:
-        from .project import extract, project
-
         client = self._client()
         result = Result(plan.statement)
         total = len(plan.requests)
@@ -325,11 +380,7 @@ class Connection:
                 # Authorization header) must not travel along as its __context__
                 raise interrupt
             result.statuses.append(response.status)
-            if plan.read:
-                for item in extract(response.body, plan.object_key):
-                    result.rows.append(project(item, plan.columns))
-            elif plan.returning is not None:
-                result.rows.append(project(response.body, plan.returning))
+            result.rows.extend(self._rows_of(plan, req, response))
         if plan.read or plan.returning is not None:
             result.columns = _columns(plan.returning or plan.columns, result.rows)
         else:
@@ -409,18 +460,6 @@ def _internal(f, *args):
                             f"{type(e).__name__}: {e}") from e
 
 
-def _check_numbers(**values: tuple) -> None:
-    """Each option a finite number, > 0 (or >= 0 where zero makes sense), or None."""
-    for name, (value, zero_ok) in values.items():
-        if value is None:
-            continue
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not ok or not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
-            limit = ">= 0" if zero_ok else "> 0"
-            raise InterfaceError(f"{name} must be a finite number of seconds {limit}, "
-                                 f"got {value!r}")
-
-
 def _where(e: Error, stmt: st.Statement, count: int, index: int) -> Error:
     """In a script of several statements, say which one failed (once): its ordinal, line and
     first words, since several statements may share a line."""
@@ -446,26 +485,28 @@ def _columns(columns: tuple[st.Column, ...], rows: list[dict]) -> list[str]:
     return out
 
 
-OPTIONS = ("token", "base_url", "timeout", "connect_timeout", "total_timeout", "retries",
-           "retry_backoff", "retry_max_wait", "retry_budget", "max_response_bytes",
-           "provider_paths", "dry_run", "transport", "emulator", "http_log")
+OPTION_NAMES = NAMES  # the tunables, defined in options.py
+ALL_OPTIONS = ("token", "base_url", *NAMES, "provider_paths", "dry_run", "transport", "emulator",
+               "http_log")
 
 
 def connect(*args, **options) -> Connection:
-    """Open a connection. Options: token, base_url, timeout, connect_timeout, total_timeout, retries,
-    retry_backoff, retry_max_wait, retry_budget, max_response_bytes, provider_paths, dry_run, emulator,
-    http_log (a callable that receives one trace line per HTTP attempt, token masked)."""
+    """Open a connection. Options: token, base_url, provider_paths, dry_run, emulator, http_log
+    (a callable that receives one trace line per HTTP attempt, token masked), transport, and the
+    tunables of httpql.options.Options: timeout, connect_timeout, total_timeout, retries,
+    retry_backoff, retry_max_wait, retry_budget, max_response_bytes, concurrency, rate_limit,
+    on_error."""
     hide_token(options)
     if args:
         raise InterfaceError("connect() takes options by name only, e.g. connect(emulator=True)")
-    unknown_names = [name for name in options if name not in OPTIONS]
+    unknown_names = [name for name in options if name not in ALL_OPTIONS]
     if unknown_names:
         import difflib
 
-        close = difflib.get_close_matches(unknown_names[0], OPTIONS, n=1)
+        close = difflib.get_close_matches(unknown_names[0], ALL_OPTIONS, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         raise InterfaceError(f"connect() has no option {unknown_names[0]!r}{hint} (options: "
-                             f"{', '.join(OPTIONS)})")
+                             f"{', '.join(ALL_OPTIONS)})")
     return Connection(**options)
 
 

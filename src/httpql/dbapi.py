@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .errors import Error, InterfaceError, ProgrammingError
+from .sql import statements as st
 
 
 class Cursor:
@@ -15,6 +16,7 @@ class Cursor:
         self._pos = 0
         self.rowcount = -1
         self.result = None  # the httpql Result of the last statement
+        self._outcomes: list = []
         self.closed = False
 
     def __enter__(self) -> Cursor:
@@ -43,25 +45,78 @@ class Cursor:
             self.rowcount = len(result.statuses)
         return self
 
-    def executemany(self, sql: str, seq_of_parameters) -> None:
-        """Every parameter set is bound and checked before the first request (stream() plans when
-        called and sends only when iterated); a failure says which sets were already sent."""
+    def executemany(self, sql: str, seq_of_parameters, *, on_error: str | None = None,
+                    concurrency: int | None = None) -> None:
+        """Run ``sql`` once per parameter set; one Outcome per set in ``self.outcomes``.
+
+        Every set is bound and checked before the first request, and every bad one is reported
+        (``invalid``) by its index. With ``on_error='stop'`` nothing is sent if any set is
+        invalid, and sending stops at the first failure (the rest ``not_sent``); with
+        ``'continue'`` (the default) invalid sets are skipped and the others sent,
+        ``concurrency`` at a time. Afterwards fetchall() gives the RETURNING rows of every
+        successful set in input order; if any set was not ok, BatchError is raised after the
+        whole batch ran, carrying ``.outcomes``."""
+        from .batch import BatchRun, Outcome, batch_error, prepare
+
         self._check_open()
         self._rows, self._columns, self._pos, self.rowcount, self.result = None, [], 0, -1, None
-        runs = [self.connection.stream(sql, params) for params in seq_of_parameters]
-        statuses = 0
-        for i, results in enumerate(runs, 1):
+        self.outcomes = []
+        conn = self.connection
+        statements = conn._batch_statements(sql, None)
+        o = conn._call_options(on_error, concurrency)
+        if isinstance(seq_of_parameters, (str, bytes)) or not hasattr(seq_of_parameters,
+                                                                       "__iter__"):
+            raise ProgrammingError("executemany takes a sequence of parameter sets, got "
+                                   f"{type(seq_of_parameters).__name__}")
+        prepared = []
+        for params in seq_of_parameters:
             try:
-                for result in results:
-                    statuses += len(result.statuses)
+                prepared.append(prepare(conn, statements, params, None, False))
             except Error as e:
-                if len(runs) > 1:
-                    sent = ("nothing was sent" if i == 1 else "set 1 was sent" if i == 2
-                            else f"sets 1-{i - 1} were sent")
-                    e.prefix(f"parameter set {i} of {len(runs)}: ")
-                    e.note(sent)
-                raise
-        self.rowcount = statuses
+                prepared.append(e)
+        invalid = any(isinstance(p, Error) for p in prepared)
+        run = BatchRun(conn, statements, None, on_error=o.on_error, concurrency=o.concurrency,
+                       prepared=prepared, mapping_fills_templates=False)
+        if invalid and o.on_error == "stop":
+            run._stop.set()  # nothing is sent: every other set is reported not_sent
+        try:
+            for outcome in run:
+                self.outcomes.append(outcome)
+        except KeyboardInterrupt as k:
+            interrupted = run.interrupt(k)
+            self.outcomes += interrupted.outcomes
+            for i in range(len(self.outcomes), len(prepared)):  # never read by the batch
+                bad = prepared[i] if isinstance(prepared[i], Error) else None
+                self.outcomes.append(Outcome(i + 1, "invalid" if bad else "not_sent", error=bad))
+            interrupted.outcomes = self.outcomes
+            self._keep_rows(statements)
+            raise interrupted from None
+        self._keep_rows(statements)
+        self.rowcount = sum(1 for x in self.outcomes if x.ok)
+        if run.not_ok:
+            raise batch_error(run.not_ok, run.counts, self.outcomes, sql)
+
+    def _keep_rows(self, statements) -> None:
+        """The RETURNING rows of every successful set, in input order, for fetch*()."""
+        from .connection import _columns
+
+        returning = [getattr(s, "returning", None) for s in statements]
+        reads = [isinstance(s, st.Select) for s in statements]
+        if not any(r is not None for r in returning) and not any(reads):
+            return
+        rows = [row for x in self.outcomes if x.ok for row in x.rows]
+        cols = next((r for r in returning if r is not None), None) or \
+            next((s.columns for s in statements if isinstance(s, st.Select)), ())
+        self._rows, self._columns = rows, _columns(cols, rows)
+
+    @property
+    def outcomes(self) -> list:
+        """One :class:`httpql.Outcome` per parameter set of the last executemany()."""
+        return self._outcomes
+
+    @outcomes.setter
+    def outcomes(self, value: list) -> None:
+        self._outcomes = value
 
     def _check_open(self) -> None:
         if self.closed:
@@ -101,6 +156,14 @@ class Cursor:
         self._pos = len(rows)
         return out
 
+    def to_pandas(self):
+        """The remaining rows as a pandas DataFrame, columns in order (needs httpql[pandas])."""
+        pd = _pandas()
+        rows = self._result_rows()[self._pos:]
+        self._pos = len(self._result_rows())
+        return pd.DataFrame([[r.get(c) for c in self._columns] for r in rows],
+                            columns=list(self._columns)).convert_dtypes()
+
     def setinputsizes(self, sizes) -> None:
         pass
 
@@ -113,3 +176,12 @@ class Cursor:
     def __iter__(self):
         while (row := self.fetchone()) is not None:
             yield row
+
+
+def _pandas():
+    try:
+        import pandas
+    except ImportError:
+        raise InterfaceError("to_pandas() and read_pandas() need pandas: pip install "
+                             "'httpql[pandas]'") from None
+    return pandas

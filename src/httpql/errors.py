@@ -12,8 +12,10 @@
         ├── NotSupportedError     a verb the resource has no method for (SELECT on livestreams)
         ├── OperationalError      the request could not be completed (connection, timeout, token)
         │   └── OutcomeUnknownError  sent, but whether the API acted is unknown
-        └── ApiError              the API answered an error: a non-2xx status, or a 2xx whose
-                                  envelope says it failed ("success": false)
+        ├── ApiError              the API answered an error: a non-2xx status, or a 2xx whose
+        │                         envelope says it failed ("success": false)
+        └── BatchError            some records of a batch were not ok (raised after the whole
+                                  batch ran; ``outcomes`` holds one Outcome per record)
 
     KeyboardInterrupt
     └── Interrupted               Ctrl-C or SIGTERM while requests were in flight: says which
@@ -138,14 +140,32 @@ class ApiError(DatabaseError):
         self.operation = operation
 
 
+class BatchError(DatabaseError):
+    """Some records of a batch (``executemany``, ``--each``) did not succeed. Raised after the
+    whole batch ran. ``outcomes``: one :class:`httpql.batch.Outcome` per record, in input order
+    (index, status ok/invalid/failed/unknown/not_sent, rows, error, http_status); ``failed``:
+    those whose status is not ``ok``."""
+
+    def __init__(self, message: str, outcomes: list, *, statement: str | None = None) -> None:
+        super().__init__(message, statement=statement)
+        self.outcomes = outcomes
+
+    @property
+    def failed(self) -> list:
+        return [o for o in self.outcomes if o.status != "ok"]
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C (SIGINT) or SIGTERM arrived while requests were being sent. The message says which
-    statement or row may have been acted on and how to check; ``signal`` is the signal number."""
+    statement or row may have been acted on and how to check; ``signal`` is the signal number.
+    During a batch, ``outcomes`` holds the outcomes not yet delivered (records in flight are
+    ``unknown`` unless their answer came, records never sent ``not_sent``)."""
 
-    def __init__(self, message: str, signal: int = 2) -> None:
+    def __init__(self, message: str, signal: int = 2, outcomes: list | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.signal = signal
+        self.outcomes = outcomes or []
 
     def __str__(self) -> str:
         return self.message
@@ -155,5 +175,5 @@ __all__ = [
     "Warning", "Error", "InterfaceError", "ManifestError", "DatabaseError", "ProgrammingError",
     "ParseError", "DataError", "IntegrityError", "InternalError", "NotSupportedError",
     "OperationalError", "OutcomeUnknownError",
-    "ApiError", "Interrupted",
+    "ApiError", "BatchError", "Interrupted",
 ]

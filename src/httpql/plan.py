@@ -122,7 +122,7 @@ class Planner:
             where = f" (row {i})" if len(stmt.rows) > 1 else ""
             values = dict(zip(stmt.columns, row))
             requests.append(self._request(res, method, values, stmt, where))
-        self._check_fields(res, stmt.returning, stmt)
+        self._check_fields(res, stmt.returning, stmt, method.params)
         return Plan(stmt, tuple(requests), returning=stmt.returning, verb="INSERT")
 
     def _exec(self, stmt: st.Exec) -> Plan:
@@ -143,10 +143,12 @@ class Planner:
             raise ProgrammingError(f"EXEC {res.id}.{method.name} is missing required parameter(s) "
                                    f"{', '.join('@' + m for m in missing)} (required: "
                                    f"{', '.join(method.required)})", statement=stmt.text)
-        # stackql's EXEC /*+ SHOWRESULTS */: the answer as rows, as RETURNING * would give
-        returning = (st.Column(()),) if "SHOWRESULTS" in stmt.hints else None
-        return Plan(stmt, (self._request(res, method, values, stmt, ""),), returning=returning,
-                    verb="EXEC")
+        self._check_fields(res, stmt.returning, stmt, method.params)
+        request = self._request(res, method, values, stmt, "")
+        # stackql's EXEC /*+ SHOWRESULTS */: the answer's rows, as a SELECT's would be
+        if "SHOWRESULTS" in stmt.hints and stmt.returning is None:
+            return Plan(stmt, (request,), read=True, object_key=method.object_key, verb="EXEC")
+        return Plan(stmt, (request,), returning=stmt.returning, verb="EXEC")
 
     def _simple(self, stmt, verb: str, pairs, returning) -> Plan:
         res = self._resource(stmt)
@@ -156,7 +158,7 @@ class Planner:
         if verb == "select":
             return Plan(stmt, (req,), read=True, object_key=method.object_key,
                         columns=stmt.columns, verb="SELECT")
-        self._check_fields(res, returning, stmt)
+        self._check_fields(res, returning, stmt, method.params)
         return Plan(stmt, (req,), returning=returning, verb=verb.upper())
 
     # --- helpers -------------------------------------------------------------------------------
@@ -188,13 +190,16 @@ class Planner:
         raise ProgrammingError(f"no {verb.upper()} method of {res.id} has all its required "
                                f"parameters: {lacks}", statement=stmt.text)
 
-    def _check_fields(self, res: Resource, columns, stmt) -> None:
-        """RETURNING names fields the manifest describes: a typo is an error before the request,
-        not a NULL column after a livestream was started. Paths below what the manifest
-        describes are taken on trust; * takes everything."""
+    def _check_fields(self, res: Resource, columns, stmt, params=()) -> None:
+        """RETURNING names fields the manifest describes, or the method's own parameters (the
+        value sent): a typo is an error before the request, not a NULL column after a
+        livestream was started. Paths below what the manifest describes are taken on trust;
+        * takes everything."""
         if not columns or not res.fields:
             return
         for col in columns:
+            if col.path and col.path[0] in params and col.path[0] not in res.fields:
+                continue
             fields, prefix, parent = res.fields, "", None
             for part in col.path:
                 if parent is not None and parent.type != "object":

@@ -54,3 +54,20 @@ def extract(body: object, object_key: str | None) -> list:
             return found[0]
         return found
     return body if isinstance(body, list) else [body]
+
+
+def project_returning(body: object, columns: tuple[Column, ...] | None,
+                      values: dict | None) -> dict:
+    """A RETURNING row; a column the response lacks that names one of the statement's own
+    parameters (``RETURNING meeting_id``) takes the value sent, so each row says which input
+    made it."""
+    row = project(body, columns)
+    if columns and values:
+        for col in columns:
+            if not col.star and col.path[0] in values and (
+                    not isinstance(body, dict) or col.path[0] not in body):
+                matches = column_path(col.path[1:]).find(values[col.path[0]]) \
+                    if len(col.path) > 1 else None
+                row[col.label] = values[col.path[0]] if len(col.path) == 1 else (
+                    matches[0].value if matches else None)
+    return row

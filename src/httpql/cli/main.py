@@ -34,25 +34,7 @@ def connection_options(f):
         click.option("--base-url", metavar="URL",
                      help="Send requests here instead of the provider's base URL (https, or http "
                           "on loopback). Default: $CLOUDFLARE_BASE_URL or the manifest's."),
-        click.option("--timeout", type=click.FloatRange(min=0.001), default=45.0, show_default=True,
-                     help="Seconds to wait for each answer."),
-        click.option("--connect-timeout", type=click.FloatRange(min=0.001), default=None,
-                     help="Seconds to wait for a connection (default: min(timeout, 10))."),
-        click.option("--total-timeout", type=click.FloatRange(min=0.001), default=120.0,
-                     show_default=True,
-                     help="Most seconds for one request in all: every attempt, wait and byte."),
-        click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
-                     help="Retries after the first attempt, where a retry is safe."),
-        click.option("--retry-backoff", type=click.FloatRange(min=0), default=0.5,
-                     show_default=True,
-                     help="Base of the exponential back-off between attempts, in seconds."),
-        click.option("--retry-max-wait", type=click.FloatRange(min=0), default=20.0,
-                     show_default=True, help="Longest single wait between attempts, in seconds."),
-        click.option("--retry-budget", type=click.FloatRange(min=0), default=60.0,
-                     show_default=True, help="Most seconds spent waiting between attempts of one "
-                                             "request."),
-        click.option("--max-response-bytes", type=click.IntRange(min=1), default=10 * 1024 * 1024,
-                     show_default=True, help="Refuse responses larger than this."),
+        *tunable_options(),
         click.option("--debug", is_flag=True,
                      help="Log httpx/httpcore activity on stderr (token masked) and show the "
                           "traceback of an internal error."),
@@ -68,6 +50,29 @@ def connection_options(f):
     return f
 
 
+def tunable_options() -> list:
+    """One click option per field of httpql.options.Options, its default and help from there."""
+    from dataclasses import fields
+
+    from ..options import ON_ERROR, Options
+
+    out = []
+    for f in fields(Options):
+        meta, flag = f.metadata, "--" + f.name.replace("_", "-")
+        if meta["kind"] == "seconds":
+            kind = click.FloatRange(min=0 if meta["zero_ok"] else 0.001)
+        elif meta["kind"] == "count":
+            kind = click.IntRange(min=meta["low"])
+        elif meta["kind"] == "choice":
+            kind = click.Choice(ON_ERROR)
+        else:
+            kind = str
+        metavar = "N/SECONDS|none" if meta["kind"] == "rate" else None
+        out.append(click.option(flag, f.name, type=kind, default=f.default, metavar=metavar,
+                                show_default=f.default is not None, help=meta["help"]))
+    return out
+
+
 def open_connection(opts: dict):
     from ..connection import Connection
     from ..errors import InterfaceError, ManifestError
@@ -76,15 +81,14 @@ def open_connection(opts: dict):
     paths = default_paths() + list(opts["provider_paths"]) if opts["provider_paths"] else None
     if opts["emulator"] and opts["base_url"]:
         raise click.UsageError("--emulator and --base-url both say where requests go: give one")
+    from ..options import NAMES
+
     try:
         conn = Connection(
-            base_url=opts["base_url"], timeout=opts["timeout"],
-            connect_timeout=opts["connect_timeout"], total_timeout=opts["total_timeout"],
-            retries=opts["retries"], retry_backoff=opts["retry_backoff"],
-            retry_max_wait=opts["retry_max_wait"], retry_budget=opts["retry_budget"],
-            max_response_bytes=opts["max_response_bytes"], provider_paths=paths,
+            base_url=opts["base_url"], provider_paths=paths,
             dry_run=opts["dry_run"], emulator=opts["emulator"],
-            http_log=(lambda line: click.echo(line, err=True)) if opts["http_log"] else None)
+            http_log=(lambda line: click.echo(line, err=True)) if opts["http_log"] else None,
+            **{name: opts[name] for name in NAMES if name in opts})
     except ManifestError:
         raise
     except InterfaceError as e:  # a bad option value (--base-url, a NaN timeout): exit 2
@@ -233,9 +237,16 @@ def cli() -> None:
               help="Fill {{ NAME }} templates in string literals (repeatable).")
 @click.option("--vars-file", type=click.File("r", encoding="utf-8"), metavar="FILE",
               help="A JSON object of template variables.")
+@click.option("--each", "each", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
+              help="Run the script once per record of FILE (CSV with a header row, NDJSON or a "
+                   "JSON array; '-' for stdin): fields fill :name placeholders and {{ name }} "
+                   "templates. One output row per record, in input order.")
+@click.option("--each-format", type=click.Choice(("csv", "ndjson", "json")),
+              help="The format of --each FILE when its name does not say (.csv, .ndjson, "
+                   ".jsonl, .json); otherwise guessed from its first character.")
 @connection_options
 @guarded
-def exec_command(sql, file, continue_on_error, variables, vars_file, **opts):
+def exec_command(sql, file, continue_on_error, variables, vars_file, each, each_format, **opts):
     """Run SQL statements (';'-separated) and print their results."""
     if (sql is None) == (file is None):
         raise click.UsageError("give the statements either as an argument or with -f FILE")
@@ -247,6 +258,11 @@ def exec_command(sql, file, continue_on_error, variables, vars_file, **opts):
         raise click.UsageError("no statement to run: the script is empty or holds only comments "
                                "and ';'")
     fmt = opts["output"] or ("table" if sys.stdout.isatty() else "json")
+    if each is not None:
+        sys.exit(_run_each(text, file, each, each_format, _variables(variables, vars_file), fmt,
+                           opts))
+    if each_format is not None:
+        raise click.UsageError("--each-format describes the --each FILE: give --each too")
     failed = []
 
     def on_error(e):
@@ -264,6 +280,39 @@ def exec_command(sql, file, continue_on_error, variables, vars_file, **opts):
             raise
     if failed:
         sys.exit(EXIT_ERROR)
+
+
+def _run_each(text, file, each, each_format, variables, fmt, opts) -> int:
+    from ..records import format_of
+    from .each import count_records, run_each
+
+    if each == "-" and file is not None and file.name == "<stdin>":
+        raise click.UsageError("-f - and --each - both read stdin: put the script or the records "
+                               "in a file")
+    fmt_in = format_of(each, each_format)
+    total = None
+    if each == "-":
+        stream, name = sys.stdin, "stdin"
+    else:
+        try:
+            stream = open(each, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
+        except OSError as e:
+            raise click.BadParameter(f"cannot read {each}: {e.strerror}",
+                                     param_hint="--each") from None
+        name = each
+        if sys.stderr.isatty():
+            total = count_records(each, fmt_in)
+    try:
+        with open_connection(opts) as conn:
+            try:
+                return run_each(conn, text, stream, name, fmt_in, variables, fmt,
+                                opts["on_error"], opts["concurrency"], total)
+            except UnicodeDecodeError as e:
+                raise click.BadParameter(f"{name} is not UTF-8 text (byte {e.start + 1}); save it "
+                                         "as UTF-8", param_hint="--each") from None
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
 
 
 def _has_statement(text: str) -> bool:

@@ -133,6 +133,9 @@ class Emulator:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # a batch opens one connection per request in flight; socketserver's default backlog of 5
+    # made some of 16 concurrent connects wait for a SYN retry (about a second)
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
         if ":" in address[0]:

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 
 from ..errors import ApiError, Error, OperationalError, OutcomeUnknownError
+from ..options import Options
 from ..plan import Request
 from .retry import Retrying, RetryPolicy, TotalTimeout
 from .secret import Secret  # noqa: F401 - for type hints
 
-DEFAULT_TIMEOUT = 45.0
-DEFAULT_TOTAL_TIMEOUT = 120.0  # one request, all attempts and waits included
-DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 _JSON_BODY = {"Content-Type": "application/json"}
 
 
@@ -33,129 +30,68 @@ class Response:
     raw_size: int
 
 
-class HttpClient:
-    """One httpx.Client (one connection pool) per httpql connection."""
+class _Base:
+    """What the sync and async clients share: options, per-request setup, reading an answer
+    under the size cap and the total deadline, and turning it into a Response or an error."""
 
-    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT,
-                 connect_timeout: float | None = None, total_timeout: float | None = None,
-                 retry: RetryPolicy | None = None,
-                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-                 transport: httpx.BaseTransport | None = None,
-                 http_log: Callable[[str], None] | None = None) -> None:
+    def __init__(self, options: Options | None = None, *, http_log=None, limiter_for=None) -> None:
+        o = options or Options()
+        self.options = o
         self.http_log = http_log  # receives one trace line per attempt, token masked
-        self.retry = retry or RetryPolicy()
-        self.max_response_bytes = max_response_bytes
-        self._timeout = timeout
-        self._connect_timeout = connect_timeout or min(timeout, 10.0)
-        self.total_timeout = total_timeout or DEFAULT_TOTAL_TIMEOUT
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=self._connect_timeout),
-            follow_redirects=False,  # a redirect must not carry the token elsewhere
-            transport=transport,
-            headers={"User-Agent": _user_agent(), "Accept": "application/json"},
-        )
+        self.retry = RetryPolicy(max_attempts=o.retries + 1, base_delay=o.retry_backoff,
+                                 max_delay=o.retry_max_wait, max_total=o.retry_budget)
+        self.max_response_bytes = o.max_response_bytes
+        self._timeout = o.timeout
+        self._connect_timeout = o.connect_timeout or min(o.timeout, 10.0)
+        self.total_timeout = o.total_timeout
+        self._limiter_for = limiter_for or (lambda req: None)
+
+    def _httpx_options(self, transport) -> dict:
+        n = self.options.concurrency
+        return dict(timeout=httpx.Timeout(self._timeout, connect=self._connect_timeout),
+                    follow_redirects=False,  # a redirect must not carry the token elsewhere
+                    transport=transport,
+                    limits=httpx.Limits(max_connections=max(100, n),
+                                        max_keepalive_connections=max(20, n)),
+                    headers={"User-Agent": _user_agent(), "Accept": "application/json"})
 
     def __repr__(self) -> str:
-        return f"<HttpClient timeout={self._timeout}>"
+        return f"<{type(self).__name__} timeout={self._timeout}>"
 
-    def close(self) -> None:
-        self._client.close()
-
-    def send(self, req: Request, token: Secret | None) -> Response:
-        # The token goes in through an httpx.Auth object, so no frame of httpql ever holds it
-        # as a plain string (tools that print a traceback's locals would show it).
-        auth = BearerAuth(token) if token is not None and req.auth == "bearer" else None
-        content = req.content
+    def _retrying(self, req: Request) -> Retrying:
         deadline = time.monotonic() + self.total_timeout
-        retrying = Retrying(self.retry, req, deadline=deadline, read_timeout=self._timeout,
-                            connect_timeout=self._connect_timeout)
-        try:
-            return retrying.run(lambda: self._attempt(req, auth, content, deadline))
-        except Error as e:
-            failure = e
-        # raised outside the handler, with no __context__: the httpx exception it replaced holds
-        # the request, and with it the Authorization header
-        failure.__context__ = None
-        raise failure
+        return Retrying(self.retry, req, deadline=deadline, read_timeout=self._timeout,
+                        connect_timeout=self._connect_timeout)
 
-    def _attempt(self, req: Request, auth: BearerAuth | None, content: bytes | None,
-                 deadline: float) -> Response:
-        if self.http_log is None:
-            return self._exchange(req, auth, content, deadline)
-        masked = " ".join(f"{k}: {v}" for k, v in req.headers().items())  # never the real token
-        self.http_log(f"> {req.method} {req.url} [{masked}]"
-                      + (f" body {len(content)} bytes" if content else ""))
-        started = time.perf_counter()
-        try:
-            resp = self._exchange(req, auth, content, deadline)
-        except ApiError as e:
-            self.http_log(f"< HTTP {e.status} in {_ms(started)} ms")
-            raise
-        except httpx.HTTPError as e:
-            self.http_log(f"< {type(e).__name__} after {_ms(started)} ms")
-            raise
-        except Error as e:  # answered, but the answer was refused (not JSON, over the size cap)
-            self.http_log(f"< answer refused after {_ms(started)} ms: {type(e).__name__}")
-            raise
-        self.http_log(f"< HTTP {resp.status} in {_ms(started)} ms, {resp.raw_size} bytes")
-        return resp
-
-    def _exchange(self, req: Request, auth: BearerAuth | None, content: bytes | None,
-                  deadline: float) -> Response:
+    def _attempt_timeout(self, deadline: float):
         left = deadline - time.monotonic()
         if left <= 0:
             raise self._total_timeout()
-        timeout = (httpx.USE_CLIENT_DEFAULT if left >= self._timeout  # no new object per request
-                   else httpx.Timeout(left, connect=min(left, self._connect_timeout)))
-        # Accept is a client default; only a body adds a header (merging headers costs ~6 µs)
-        with self._client.stream(req.method, req.url, content=content,
-                                 headers=_JSON_BODY if content is not None else None,
-                                 auth=auth or httpx.USE_CLIENT_DEFAULT, timeout=timeout) as r:
-            raw = self._read_capped(r, req, deadline)
-            headers = {k.lower(): v for k, v in r.headers.items()}
-            if auth is not None:  # an API may echo the Authorization header back: mask it first
-                raw = auth.secret.mask_bytes(raw)
-                headers = {k: auth.secret.mask(v) for k, v in headers.items()}
-            response = self._decode(req, r.status_code, headers, raw)
-            if auth is not None and b"\\" in raw:
-                # a JSON escape (\/, \u0041) can spell the token in a way the raw bytes hid
-                response = Response(response.status, headers, _masked(response.body, auth.secret),
-                                    response.raw_size)
-            return response
+        return (httpx.USE_CLIENT_DEFAULT if left >= self._timeout  # no new object per request
+                else httpx.Timeout(left, connect=min(left, self._connect_timeout)))
+
+    def _log_start(self, req: Request, content: bytes | None) -> float:
+        masked = " ".join(f"{k}: {v}" for k, v in req.headers().items())  # never the real token
+        self.http_log(f"> {req.method} {req.url} [{masked}]"
+                      + (f" body {len(content)} bytes" if content else ""))
+        return time.perf_counter()
+
+    def _log_end(self, started: float, resp: Response | None, e: BaseException | None) -> None:
+        if resp is not None:
+            self.http_log(f"< HTTP {resp.status} in {_ms(started)} ms, {resp.raw_size} bytes")
+        elif isinstance(e, ApiError):
+            self.http_log(f"< HTTP {e.status} in {_ms(started)} ms")
+        elif isinstance(e, httpx.HTTPError):
+            self.http_log(f"< {type(e).__name__} after {_ms(started)} ms")
+        elif isinstance(e, Error):  # answered, but the answer was refused (not JSON, over cap)
+            self.http_log(f"< answer refused after {_ms(started)} ms: {type(e).__name__}")
 
     def _total_timeout(self) -> TotalTimeout:
         return TotalTimeout(f"no complete answer within the {self.total_timeout:g} s total "
                             "timeout (raise it with --total-timeout)")
 
-    def _read_capped(self, r: httpx.Response, req: Request, deadline: float) -> bytes:
-        if not 200 <= r.status_code < 300:
-            # an error answer is classified by its status (429 and 503 may be retried), so read
-            # what fits under the cap for its message rather than refuse it
-            return self._read_prefix(r, deadline)
-        declared = r.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_response_bytes:
-            raise _over_cap(req, r.status_code, f"is {int(declared):,} bytes, over",
-                            self.max_response_bytes)
-        chunks, size = [], 0
-        for chunk in r.iter_bytes():
-            if time.monotonic() > deadline:  # a slow trickle never trips the read timeout
-                raise self._total_timeout()
-            size += len(chunk)
-            if size > self.max_response_bytes:
-                raise _over_cap(req, r.status_code, "exceeded", self.max_response_bytes)
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def _read_prefix(self, r: httpx.Response, deadline: float) -> bytes:
-        chunks, size = [], 0
-        for chunk in r.iter_bytes():
-            if time.monotonic() > deadline:
-                raise self._total_timeout()
-            chunks.append(chunk[:self.max_response_bytes - size])
-            size += len(chunks[-1])
-            if size >= self.max_response_bytes:
-                break
-        return b"".join(chunks)
+    def _reader(self, req: Request, r: httpx.Response, deadline: float) -> _Reader:
+        return _Reader(self, req, r, deadline)
 
     def _decode(self, req: Request, status: int, headers: dict, raw: bytes) -> Response:
         body, decode_error = None, None
@@ -182,6 +118,156 @@ class HttpClient:
             # the envelope says the operation failed, whatever the status line says
             raise api_error(req, status, body, raw, headers)
         return Response(status=status, headers=headers, body=body, raw_size=len(raw))
+
+
+class _Reader:
+    """One answer's bytes, fed chunk by chunk by a sync or an async loop."""
+
+    def __init__(self, client: _Base, req: Request, r: httpx.Response, deadline: float) -> None:
+        self.client, self.req, self.status, self.deadline = client, req, r.status_code, deadline
+        self.headers = {k.lower(): v for k, v in r.headers.items()}
+        self.cap = client.max_response_bytes
+        # an error answer is classified by its status (429 and 503 may be retried), so read
+        # what fits under the cap for its message rather than refuse it
+        self.ok = 200 <= self.status < 300
+        self.chunks: list[bytes] = []
+        self.size = 0
+        declared = self.headers.get("content-length")
+        if self.ok and declared and declared.isdigit() and int(declared) > self.cap:
+            raise _over_cap(req, self.status, f"is {int(declared):,} bytes, over", self.cap)
+
+    def feed(self, chunk: bytes) -> bool:
+        """Take a chunk; True when enough has been read."""
+        if time.monotonic() > self.deadline:  # a slow trickle never trips the read timeout
+            raise self.client._total_timeout()
+        if self.ok:
+            self.size += len(chunk)
+            if self.size > self.cap:
+                raise _over_cap(self.req, self.status, "exceeded", self.cap)
+            self.chunks.append(chunk)
+            return False
+        self.chunks.append(chunk[:self.cap - self.size])
+        self.size += len(self.chunks[-1])
+        return self.size >= self.cap
+
+    def response(self, auth: BearerAuth | None) -> Response:
+        raw, headers = b"".join(self.chunks), self.headers
+        if auth is not None:  # an API may echo the Authorization header back: mask it first
+            raw = auth.secret.mask_bytes(raw)
+            headers = {k: auth.secret.mask(v) for k, v in headers.items()}
+        response = self.client._decode(self.req, self.status, headers, raw)
+        if auth is not None and b"\\" in raw:
+            # a JSON escape (\/, \u0041) can spell the token in a way the raw bytes hid
+            response = Response(response.status, headers, _masked(response.body, auth.secret),
+                                response.raw_size)
+        return response
+
+
+class HttpClient(_Base):
+    """One httpx.Client (one connection pool, shared by a batch's threads) per connection."""
+
+    def __init__(self, options: Options | None = None, *, transport=None, http_log=None,
+                 limiter_for=None) -> None:
+        super().__init__(options, http_log=http_log, limiter_for=limiter_for)
+        self._client = httpx.Client(**self._httpx_options(transport))
+
+    def close(self) -> None:
+        self._client.close()
+
+    def send(self, req: Request, token: Secret | None, stop=None) -> Response:
+        """``stop``: a callable; once true, a request still waiting for the rate limiter is not
+        sent (raises NotSent)."""
+        # The token goes in through an httpx.Auth object, so no frame of httpql ever holds it
+        # as a plain string (tools that print a traceback's locals would show it).
+        auth = BearerAuth(token) if token is not None and req.auth == "bearer" else None
+        content = req.content
+        retrying = self._retrying(req)
+        try:
+            return retrying.run(lambda: self._attempt(req, auth, content, retrying.deadline),
+                                self._limiter_for(req), stop)
+        except Error as e:
+            failure = e
+        # raised outside the handler, with no __context__: the httpx exception it replaced holds
+        # the request, and with it the Authorization header
+        failure.__context__ = None
+        raise failure
+
+    def _attempt(self, req: Request, auth: BearerAuth | None, content: bytes | None,
+                 deadline: float) -> Response:
+        if self.http_log is None:
+            return self._exchange(req, auth, content, deadline)
+        started, resp = self._log_start(req, content), None
+        try:
+            resp = self._exchange(req, auth, content, deadline)
+        except BaseException as e:
+            self._log_end(started, None, e)
+            raise
+        self._log_end(started, resp, None)
+        return resp
+
+    def _exchange(self, req: Request, auth: BearerAuth | None, content: bytes | None,
+                  deadline: float) -> Response:
+        timeout = self._attempt_timeout(deadline)
+        # Accept is a client default; only a body adds a header (merging headers costs ~6 µs)
+        with self._client.stream(req.method, req.url, content=content,
+                                 headers=_JSON_BODY if content is not None else None,
+                                 auth=auth or httpx.USE_CLIENT_DEFAULT, timeout=timeout) as r:
+            reader = self._reader(req, r, deadline)
+            for chunk in r.iter_bytes():
+                if reader.feed(chunk):
+                    break
+            return reader.response(auth)
+
+
+class AsyncHttpClient(_Base):
+    """The same requests, decisions and errors on one httpx.AsyncClient."""
+
+    def __init__(self, options: Options | None = None, *, transport=None, http_log=None,
+                 limiter_for=None) -> None:
+        super().__init__(options, http_log=http_log, limiter_for=limiter_for)
+        self._client = httpx.AsyncClient(**self._httpx_options(transport))
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def send(self, req: Request, token: Secret | None) -> Response:
+        auth = BearerAuth(token) if token is not None and req.auth == "bearer" else None
+        content = req.content
+        retrying = self._retrying(req)
+        try:
+            return await retrying.run_async(
+                lambda: self._attempt(req, auth, content, retrying.deadline),
+                self._limiter_for(req))
+        except Error as e:
+            failure = e
+        failure.__context__ = None
+        raise failure
+
+    async def _attempt(self, req: Request, auth: BearerAuth | None, content: bytes | None,
+                       deadline: float) -> Response:
+        if self.http_log is None:
+            return await self._exchange(req, auth, content, deadline)
+        started, resp = self._log_start(req, content), None
+        try:
+            resp = await self._exchange(req, auth, content, deadline)
+        except BaseException as e:
+            self._log_end(started, None, e)
+            raise
+        self._log_end(started, resp, None)
+        return resp
+
+    async def _exchange(self, req: Request, auth: BearerAuth | None, content: bytes | None,
+                        deadline: float) -> Response:
+        timeout = self._attempt_timeout(deadline)
+        async with self._client.stream(req.method, req.url, content=content,
+                                       headers=_JSON_BODY if content is not None else None,
+                                       auth=auth or httpx.USE_CLIENT_DEFAULT,
+                                       timeout=timeout) as r:
+            reader = self._reader(req, r, deadline)
+            async for chunk in r.aiter_bytes():
+                if reader.feed(chunk):
+                    break
+            return reader.response(auth)
 
 
 class BearerAuth(httpx.Auth):
@@ -268,4 +354,4 @@ def _user_agent() -> str:
     return f"httpql/{__version__}"
 
 
-__all__ = ["HttpClient", "Response", "OutcomeUnknownError", "DEFAULT_TIMEOUT"]
+__all__ = ["HttpClient", "AsyncHttpClient", "Response", "OutcomeUnknownError"]

@@ -64,6 +64,10 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 _DELTA = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
+class NotSent(Exception):
+    """A stopped batch (an interrupt, on_error='stop') ended before this request was sent."""
+
+
 class TotalTimeout(httpx.TimeoutException):
     """The request's overall deadline passed (all attempts, waits and reading together)."""
 
@@ -82,70 +86,108 @@ class Retrying:
         self.waited = 0.0
         self.attempts = 0
 
-    def run(self, attempt: Callable):
+    def run(self, attempt: Callable, limiter=None, stop=None):
+        """Attempts until one succeeds or an error is final (threads). ``limiter``: the
+        connection's RateLimiter, waited on before each attempt and paused by a 429."""
         while True:
+            if limiter is not None and not limiter.acquire(stop=stop):
+                raise NotSent()
             self.attempts += 1
             try:
                 return attempt()
-            except ApiError as e:
-                if e.status == 429:
-                    self._wait_or_raise(e, retry_after_seconds(e.headers.get("retry-after")),
-                                        "rate limited (HTTP 429)")
-                elif e.status in GATEWAY_STATUSES:
-                    if not self.idempotent:
-                        raise self._unknown(f"the API answered HTTP {e.status} ({e.api_message})",
-                                            e.status) from None
-                    self._wait_or_raise(e, retry_after_seconds(e.headers.get("retry-after")),
-                                        f"HTTP {e.status}")
-                else:
-                    raise
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as e:
-                if _tls_failure(e):  # the same certificate will fail again: say so at once
-                    raise OperationalError(
-                        f"{self.req.operation}: the TLS certificate of {_host(self.req.url)} could "
-                        f"not be verified ({_reason(e)}); httpql always verifies certificates "
-                        "(nothing was sent)") from None
-                if isinstance(e, httpx.ConnectTimeout) and self._past_deadline():
-                    why = "within the total timeout (--total-timeout)"
-                elif isinstance(e, httpx.ConnectTimeout) and self.connect_timeout is not None:
-                    why = (f"within the {self.connect_timeout:g} s connect timeout "
-                           "(--connect-timeout)")
-                else:
-                    why = _reason(e)
-                err = OperationalError(f"{self.req.operation}: could not connect to "
-                                       f"{_host(self.req.url)}: {why} (nothing was sent)")
-                self._wait_or_raise(err, None, "connection failed")
-            except httpx.TimeoutException as e:  # read or write timeout: maybe acted on
-                if isinstance(e, TotalTimeout):
-                    what = str(e)
-                elif self._past_deadline():  # the attempt's timeout was cut to what was left
-                    what = "no complete answer within the total timeout (--total-timeout)"
-                elif self.read_timeout is not None:
-                    what = (f"no answer within the {self.read_timeout:g} s timeout "
-                            f"({type(e).__name__}; raise it with --timeout)")
-                else:
-                    what = f"no answer within the timeout ({type(e).__name__})"
+            except Exception as e:  # noqa: BLE001 - decide() re-raises what is not retryable
+                delay, pause_all = self.decide(e)
+            if pause_all and limiter is not None:
+                limiter.pause(delay)  # every request of the connection waits, not only this one
+            else:
+                self.policy.sleep(delay)
+
+    async def run_async(self, attempt: Callable, limiter=None):
+        """The same decisions as run(), for an ``async`` attempt."""
+        import asyncio
+
+        while True:
+            if limiter is not None:
+                await limiter.acquire_async()
+            self.attempts += 1
+            try:
+                return await attempt()
+            except Exception as e:  # noqa: BLE001
+                delay, pause_all = self.decide(e)
+            if pause_all and limiter is not None:
+                limiter.pause(delay)
+            else:
+                await asyncio.sleep(delay)
+
+    def decide(self, exc: BaseException) -> tuple[float, bool]:
+        """What to do after attempt number ``self.attempts`` failed with ``exc``: the seconds
+        to wait before the next attempt and whether the wait is the API's for every request
+        (a 429), or raise the httpql error that is final. Pure apart from reading the clock:
+        sync and async loops both drive it."""
+        try:
+            raise exc
+        except ApiError as e:
+            if e.status == 429:
+                return self._delay_or_raise(e, retry_after_seconds(e.headers.get("retry-after")),
+                                            "rate limited (HTTP 429)", pause_all=True)
+            elif e.status in GATEWAY_STATUSES:
                 if not self.idempotent:
-                    raise self._unknown(what, None) from None
-                self._wait_or_raise(OperationalError(f"{self.req.operation}: {what}"), None, what)
-            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as e:
-                what = f"the connection broke before a full answer ({_reason(e)})"
-                if not self.idempotent:
-                    raise self._unknown(what, None) from None
-                self._wait_or_raise(OperationalError(f"{self.req.operation}: {what}"), None, what)
-            except (httpx.LocalProtocolError, httpx.UnsupportedProtocol) as e:  # never sent
-                raise OperationalError(f"{self.req.operation}: the request could not be sent: "
-                                       f"{_reason(e)} (nothing was sent)") from None
-            except httpx.HTTPError as e:  # e.g. a body that does not decode: after the answer
-                what = f"the answer could not be read ({type(e).__name__}: {_reason(e)})"
-                if not self.idempotent:
-                    raise self._unknown(what, None) from None
-                raise OperationalError(f"{self.req.operation}: {what}") from None
+                    raise self._unknown(f"the API answered HTTP {e.status} ({e.api_message})",
+                                        e.status) from None
+                return self._delay_or_raise(e, retry_after_seconds(e.headers.get("retry-after")),
+                                            f"HTTP {e.status}")
+            else:
+                raise
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as e:
+            if _tls_failure(e):  # the same certificate will fail again: say so at once
+                raise OperationalError(
+                    f"{self.req.operation}: the TLS certificate of {_host(self.req.url)} could "
+                    f"not be verified ({_reason(e)}); httpql always verifies certificates "
+                    "(nothing was sent)") from None
+            if isinstance(e, httpx.ConnectTimeout) and self._past_deadline():
+                why = "within the total timeout (--total-timeout)"
+            elif isinstance(e, httpx.ConnectTimeout) and self.connect_timeout is not None:
+                why = (f"within the {self.connect_timeout:g} s connect timeout "
+                       "(--connect-timeout)")
+            else:
+                why = _reason(e)
+            err = OperationalError(f"{self.req.operation}: could not connect to "
+                                   f"{_host(self.req.url)}: {why} (nothing was sent)")
+            return self._delay_or_raise(err, None, "connection failed")
+        except httpx.TimeoutException as e:  # read or write timeout: maybe acted on
+            if isinstance(e, TotalTimeout):
+                what = str(e)
+            elif self._past_deadline():  # the attempt's timeout was cut to what was left
+                what = "no complete answer within the total timeout (--total-timeout)"
+            elif self.read_timeout is not None:
+                what = (f"no answer within the {self.read_timeout:g} s timeout "
+                        f"({type(e).__name__}; raise it with --timeout)")
+            else:
+                what = f"no answer within the timeout ({type(e).__name__})"
+            if not self.idempotent:
+                raise self._unknown(what, None) from None
+            return self._delay_or_raise(OperationalError(f"{self.req.operation}: {what}"),
+                                        None, what)
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as e:
+            what = f"the connection broke before a full answer ({_reason(e)})"
+            if not self.idempotent:
+                raise self._unknown(what, None) from None
+            return self._delay_or_raise(OperationalError(f"{self.req.operation}: {what}"),
+                                        None, what)
+        except (httpx.LocalProtocolError, httpx.UnsupportedProtocol) as e:  # never sent
+            raise OperationalError(f"{self.req.operation}: the request could not be sent: "
+                                   f"{_reason(e)} (nothing was sent)") from None
+        except httpx.HTTPError as e:  # e.g. a body that does not decode: after the answer
+            what = f"the answer could not be read ({type(e).__name__}: {_reason(e)})"
+            if not self.idempotent:
+                raise self._unknown(what, None) from None
+            raise OperationalError(f"{self.req.operation}: {what}") from None
 
     def _past_deadline(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline - 0.01
 
-    def _wait_or_raise(self, err: Exception, hinted: float | None, why: str) -> None:
+    def _delay_or_raise(self, err: Exception, hinted: float | None, why: str,
+                        pause_all: bool = False) -> tuple[float, bool]:
         p = self.policy
         if self.attempts >= p.max_attempts:
             raise _with_note(err, f"gave up after {self.attempts} attempt(s)") from None
@@ -162,7 +204,7 @@ class Retrying:
             raise _with_note(err, f"gave up: waiting {delay:.1f}s more would pass the total "
                                   "timeout") from None
         self.waited += delay
-        p.sleep(delay)
+        return delay, pause_all
 
     def _unknown(self, what: str, status: int | None) -> OutcomeUnknownError:
         hint = self.req.hint() or "check the resource's state before sending it again"

@@ -259,7 +259,7 @@ def _load_provider(path: Path, problems: list[str]) -> Provider | None:
         return None
     c = _Checker(path, problems)
     c.keys("", doc, {"id", "version", "title", "description", "base_url", "base_url_env", "auth",
-                     "services"}, {"id", "base_url", "services"})
+                     "services", "rate_limit"}, {"id", "base_url", "services"})
     pid = c.str("id", doc.get("id"), required=True)
     c.name("id", pid, "provider")
     if pid and pid != path.parent.name:
@@ -296,6 +296,7 @@ def _load_provider(path: Path, problems: list[str]) -> Provider | None:
                     permission_hint=c.str("auth.permissions", auth.get("permissions")) or None)
     if base_url:
         _check_base_url(c, base_url, prov)
+    prov.rate_limit = _rate_limit(c, doc.get("rate_limit"))
     services = doc.get("services")
     if not isinstance(services, dict) or not services:
         c.bad("services", "must map each service name to its title and description")
@@ -325,6 +326,25 @@ def _check_base_url(c: _Checker, url: str, prov: Provider) -> None:
 
 
 # --- <service>/<resource>.yaml --------------------------------------------------------------------
+
+def _rate_limit(c: _Checker, value) -> tuple[int, float] | None:
+    """rate_limit: {requests: 1200, seconds: 300}: the API's budget per token."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        c.bad("rate_limit", f"must be a mapping like {{requests: 1200, seconds: 300}}, got "
+                            f"{_shown(value)}")
+        return None
+    c.keys("rate_limit", value, {"requests", "seconds"}, {"requests", "seconds"})
+    n, s = value.get("requests"), value.get("seconds")
+    if type(n) is not int or n < 1:
+        c.bad("rate_limit.requests", f"must be a whole number >= 1, got {_shown(n)}")
+        return None
+    if isinstance(s, bool) or not isinstance(s, (int, float)) or not s > 0:
+        c.bad("rate_limit.seconds", f"must be a number of seconds > 0, got {_shown(s)}")
+        return None
+    return (n, float(s))
+
 
 def _load_resource(path: Path, prov: Provider, problems: list[str]) -> None:
     c = _Checker(path, problems)

@@ -119,6 +119,7 @@ class Provider:
     credentials_env: str | None
     services: dict[str, Service] = field(default_factory=dict)
     permission_hint: str | None = None  # what a token needs, for 401/403 and missing-token errors
+    rate_limit: tuple[int, float] | None = None  # (requests, seconds) the API allows per token
 
 
 class Registry:

@@ -21,8 +21,9 @@ class Show(exp.Expression):
 
 
 class Exec(exp.Expression):
-    # this: dotted name parts (list of Identifier); expressions: ExecParam nodes
-    arg_types = {"this": True, "expressions": False}
+    # this: dotted name parts (list of Identifier); expressions: ExecParam nodes;
+    # returning: as INSERT's (hints such as /*+ SHOWRESULTS */ are read by grammar.py)
+    arg_types = {"this": True, "expressions": False, "returning": False}
 
 
 class ExecParam(exp.Expression):
@@ -96,7 +97,8 @@ class StackQLParser(parser.Parser):
     def _parse_exec(self) -> Exec:
         name = self._parse_dotted_name("a method name (provider.service.resource.method) after EXEC")
         params = []
-        while self._curr and self._curr.token_type != TokenType.SEMICOLON:
+        while self._curr and self._curr.token_type not in (TokenType.SEMICOLON,
+                                                           TokenType.RETURNING):
             # commas between parameters are optional, as in stackql
             if params and self._match(TokenType.COMMA):
                 continue
@@ -119,7 +121,7 @@ class StackQLParser(parser.Parser):
                 break
             params.append(ExecParam(this=exp.Identifier(this=pname), expression=value,
                                     json=bool(is_json)))
-        return Exec(this=name, expressions=params)
+        return Exec(this=name, expressions=params, returning=self._parse_returning())
 
 
 class StackQL(Dialect):

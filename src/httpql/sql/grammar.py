@@ -362,7 +362,8 @@ def _exec(tree: Exec, kw: dict) -> st.Exec:
             raise _Located(f"parameter @{name} is given twice", p)
         params[name] = value
     return st.Exec(target=_name(tree.this), params=tuple(params.items()), body_json=body,
-                   has_body_json=has_body, **kw)
+                   has_body_json=has_body, returning=_returning(tree.args.get("returning")),
+                   **kw)
 
 
 def _insert(tree: exp.Insert, kw: dict) -> st.Insert:

@@ -72,6 +72,7 @@ class Exec(Statement):
     params: tuple[tuple[str, Value], ...]
     body_json: Value = None  # the @@json value, as written
     has_body_json: bool = False
+    returning: tuple[Column, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,5 @@
+-- Run once per record of a CSV: httpql exec -f examples/start_each.sql --each examples/meetings.csv
+-- :meeting_id and {{ name }} come from the record's columns; account and app from --var.
+INSERT INTO cloudflare.realtime_kit.livestreams (meeting_id, name, account_id, app_id)
+SELECT :meeting_id, '{{ name }}', '{{ account_id }}', '{{ app_id }}'
+RETURNING meeting_id, data.stream_key, data.playback_url;
