@@ -49,7 +49,9 @@ class Request:
     def headers(self) -> dict[str, str]:
         """The headers as --dry-run and --http-log show them, the token masked (the HTTP layer
         adds the real one through an httpx.Auth object)."""
-        h = {"Accept": "application/json"}
+        from . import __version__
+
+        h = {"User-Agent": f"httpql/{__version__}", "Accept": "application/json"}  # as sent
         if self.auth == "bearer":
             h["Authorization"] = "Bearer ****"
         if self.has_body:
