@@ -72,9 +72,11 @@ def test_dotted_names_stop_at_the_depth_of_the_context(registry):
     assert complete(registry, "SHOW SERVICES IN ") == ["cloudflare"]
     assert complete(registry, "SHOW SERVICES IN cloudflare.") == []
     assert complete(registry, "SHOW RESOURCES IN cloudflare.") == ["cloudflare.realtime_kit"]
-    assert complete(registry, "show methods in CLOUDFLARE.Realtime_Kit.L") == [RESOURCE]
+    assert complete(registry, "show methods in CLOUDFLARE.Realtime_Kit.LIVESTREAMS_O") == [
+        "cloudflare.realtime_kit.livestreams_overall"]
     assert complete(registry, f"SHOW METHODS IN {RESOURCE}.") == []
-    assert complete(registry, "DESCRIBE cloudflare.realtime_kit.") == [RESOURCE]
+    resources = complete(registry, "DESCRIBE cloudflare.realtime_kit.")
+    assert RESOURCE in resources and len(resources) == 27
     assert complete(registry, "SELECT * FROM cl") == ["cloudflare"]
     assert complete(registry, "INSERT INTO cloudflare.r") == ["cloudflare.realtime_kit"]
 
@@ -182,12 +184,12 @@ def test_terminal_session(cli_env, tmp_path):
         for name in META:  # .help lists the registry in order
             child.expect_exact(name)
 
-        child.send("SHOW METHODS IN cloudflare.realtime_kit.")
-        child.expect_exact("livestreams")  # offered in the menu while typing
+        child.send("SHOW METHODS IN cloudflare.realtime_kit.livestreams_ov")
+        child.expect_exact("livestreams_overall")  # offered in the menu while typing
         child.send("\t")  # sent apart: a Tab racing the while-typing completion is dropped
         child.send(";\r")  # runs only if Tab inserted the resource name
         child.expect_exact("MethodName")
-        child.expect_exact("stop_livestreaming_a_meeting")
+        child.expect_exact("SELECT")  # livestreams_overall's one method
 
         child.send("SHOW NONSENSE")
         child.sendcontrol("c")  # drops the buffer instead of leaving

@@ -269,7 +269,7 @@ class Connection:
                 raise
             result.statuses.append(response.status)
             if plan.read:
-                for item in extract(response.body, plan.object_key):
+                for item in extract(response.body, plan.rows_at):
                     result.rows.append(project(item, plan.columns))
             elif plan.returning is not None:
                 result.rows.append(project(response.body, plan.returning))

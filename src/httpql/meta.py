@@ -53,7 +53,8 @@ def _show(registry: Registry, stmt: st.Show):
                 row["description"] = r.description
         return cols, rows, "name"
     res = registry.resource(target)
-    methods = sorted(res.methods, key=lambda m: (VERBS.index(m.verb), m.name))
+    # by verb, then in the manifest's order: the order in which a verb's methods are tried
+    methods = sorted(res.methods, key=lambda m: VERBS.index(m.verb))
     cols = ["MethodName", "RequiredParams", "OptionalParams", "SQLVerb"]
     rows = []
     for m in methods:
@@ -81,15 +82,18 @@ def describe(registry: Registry, stmt: st.Describe) -> tuple[list[str], list[dic
         rows.append(row)
 
     for f in res.fields.values():
-        add(f.name, f.type, "field", f.description)
+        add(f.name, f.type or "any", "field", f.description)
         for sub in (f.properties or {}).values():
-            add(f"{f.name}.{sub.name}", sub.type, "field", sub.description)
-    used = {p for m in res.methods for p in m.params}
+            add(f"{f.name}.{sub.name}", sub.type or "any", "field", sub.description)
+    places: dict[str, list[str]] = {}  # a name can be a path parameter here, a body field there
+    for m in res.methods:
+        for p in m.params.values():
+            if p.location not in places.setdefault(p.name, []):
+                places[p.name].append(p.location)
     for p in res.params.values():
-        if p.name not in used:
-            continue
-        add(p.name, p.type, f"{p.location} parameter", p.description)
+        kind = "/".join(places[p.name]) + " parameter"
+        add(p.name, p.type or "any", kind, p.description)
         for sub in (p.properties or {}).values():
-            add(f"{p.name}.{sub.name}", sub.type, f"{p.location} parameter", sub.description)
+            add(f"{p.name}.{sub.name}", sub.type or "any", kind, sub.description)
     cols = ["name", "type", "kind"] + (["description"] if stmt.extended else [])
     return cols, rows

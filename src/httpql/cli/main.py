@@ -313,3 +313,8 @@ def emulator_command(host, port, faults):
 
 def main() -> None:
     cli(prog_name="httpql")
+
+
+from .provider import provider_group  # noqa: E402  (kept apart: its own module)
+
+cli.add_command(provider_group)

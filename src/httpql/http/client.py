@@ -109,7 +109,7 @@ class HttpClient:
                    else httpx.Timeout(left, connect=min(left, self._connect_timeout)))
         # Accept is a client default; only a body adds a header (merging headers costs ~6 µs)
         with self._client.stream(req.method, req.url, content=content,
-                                 headers=_JSON_BODY if content is not None else None,
+                                 headers=_headers(req, content),
                                  auth=auth or httpx.USE_CLIENT_DEFAULT, timeout=timeout) as r:
             raw = self._read_capped(r, req, deadline)
             return self._decode(req, r, raw)
@@ -242,3 +242,10 @@ def _user_agent() -> str:
 
 
 __all__ = ["HttpClient", "Response", "OutcomeUnknownError", "DEFAULT_TIMEOUT"]
+
+
+def _headers(req: Request, content: bytes | None) -> dict | None:
+    """Per-request headers: a body's type, and the method's header parameters if it has any."""
+    if not req.extra_headers:
+        return _JSON_BODY if content is not None else None
+    return {**(_JSON_BODY if content is not None else {}), **dict(req.extra_headers)}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from ..errors import ProgrammingError
 
 VERBS = ("select", "insert", "delete", "update", "replace", "exec")  # stackql's SHOW METHODS order
-LOCATIONS = ("path", "query", "body")
+LOCATIONS = ("path", "query", "header", "body")
 TYPES = ("string", "integer", "number", "boolean", "object", "array")
 
 
@@ -35,24 +35,26 @@ class Pattern:
 
 @dataclass(frozen=True)
 class Param:
+    """One JSON Schema node: a request parameter (``location`` says where it goes), a property
+    of one, or a node of a response schema. ``type`` None means any JSON value."""
+
     name: str
-    type: str
-    location: str = "body"  # path | query | body (nested object properties: body)
+    type: str | None
+    location: str = "body"  # path | query | header | body (nested properties: body)
     description: str = ""
     nullable: bool = False
     pattern: Pattern | None = None
     format: str | None = None
-    max_length: int | None = None
+    max_length: int | None = None  # JSON Schema maxLength
     enum: tuple | None = None
     properties: dict[str, Param] | None = None
+    required: tuple[str, ...] = ()  # an object's keys that must be present
+    items: Param | None = None  # an array's elements
+    minimum: int | float | None = None
+    maximum: int | float | None = None
 
 
-@dataclass(frozen=True)
-class Field:
-    name: str
-    type: str
-    description: str = ""
-    properties: dict[str, Field] | None = None
+Field = Param  # a response node is the same kind of schema node
 
 
 @dataclass(frozen=True)
@@ -66,12 +68,25 @@ class Method:
     params: dict[str, Param]  # every parameter the method takes, required first
     success_status: tuple[int, ...]
     description: str = ""
-    object_key: str | None = None
+    rows_at: str | None = None  # JSONPath to a read method's rows (stackql's objectKey)
     outcome_hint: str | None = None  # how to check state when a POST's outcome is unknown
+    response: Param | None = None  # the schema of a successful answer
+    operation_id: str = ""
+    examples: tuple[str, ...] = ()
 
     @property
     def body_params(self) -> tuple[str, ...]:
         return tuple(n for n, p in self.params.items() if p.location == "body")
+
+    @property
+    def object_key(self) -> str | None:
+        return self.rows_at
+
+    @property
+    def fields(self) -> dict[str, Param]:
+        """The answer's top-level fields (empty when the answer is not described)."""
+        r = self.response
+        return dict(r.properties) if r is not None and r.properties else {}
 
 
 @dataclass
@@ -80,13 +95,29 @@ class Resource:
     service: str
     name: str
     description: str
-    params: dict[str, Param]
-    fields: dict[str, Field]
     methods: list[Method]
 
     @property
     def id(self) -> str:
         return f"{self.provider}.{self.service}.{self.name}"
+
+    @property
+    def params(self) -> dict[str, Param]:
+        """Every parameter name any method takes, as the first method taking it declares it."""
+        out: dict[str, Param] = {}
+        for m in self.methods:
+            for name, p in m.params.items():
+                out.setdefault(name, p)
+        return out
+
+    @property
+    def fields(self) -> dict[str, Param]:
+        """Every top-level answer field of any method, as the first method describing it has it."""
+        out: dict[str, Param] = {}
+        for m in self.methods:
+            for name, f in m.fields.items():
+                out.setdefault(name, f)
+        return out
 
     def methods_for(self, verb: str) -> list[Method]:
         return [m for m in self.methods if m.verb == verb]
