@@ -45,12 +45,13 @@ def _show(registry: Registry, stmt: st.Show):
         return cols, rows, "name"
     if kind == "RESOURCES":
         svc = registry.service(target)
-        rows = [{"name": r.name, "id": r.id} for r in svc.resources.values()]
+        # from the index: listing a service loads none of its resources
+        rows = [{"name": name, "id": f"{svc.provider}.{svc.name}.{name}"} for name in svc.resources]
         cols = ["name", "id"]
         if stmt.extended:
             cols.append("description")
-            for row, r in zip(rows, svc.resources.values()):
-                row["description"] = r.description
+            for row in rows:
+                row["description"] = svc.resources.description(row["name"])
         return cols, rows, "name"
     res = registry.resource(target)
     # by verb, then in the manifest's order: the order in which a verb's methods are tried

@@ -19,7 +19,8 @@ import yaml
 from ..errors import InterfaceError, ManifestError
 from .checks import NAME as _NAME
 from .checks import Checker, ecma_pattern, shown
-from .model import Provider, Registry, Service
+from .index import Index
+from .model import Provider, Registry, Resource, Service
 from .resource import parse_resource
 
 __all__ = ["default_paths", "load_registry", "ecma_pattern"]
@@ -65,7 +66,13 @@ def default_paths() -> list[Path]:
     return paths
 
 
-def load_registry(paths: list[Path | str] | None = None) -> Registry:
+def load_registry(paths: list[Path | str] | None = None, *, index: Index | None | bool = True,
+                  eager: bool = False) -> Registry:
+    """Providers and their resources from manifest folders; raises ManifestError listing every
+    problem. A resource file ``index`` vouches for (unchanged since found valid) loads when first
+    named; every other file is read and checked now. ``eager`` reads and checks every file."""
+    if index is True:
+        index = Index()
     problems: list[str] = []
     providers: dict[str, Provider] = {}
     for root in [Path(p) for p in (paths if paths is not None else default_paths())]:
@@ -81,7 +88,9 @@ def load_registry(paths: list[Path | str] | None = None) -> Registry:
                 continue
             providers[prov.id] = prov
             for rfile in _manifests(pfile.parent, "*/*"):
-                _load_resource(rfile, prov, problems)
+                _add_resource(rfile, prov, problems, index or None, eager)
+    if index:
+        index.save()
     if problems:
         raise ManifestError(problems)
     return Registry(providers)
@@ -254,20 +263,45 @@ def _check_base_url(c: Checker, url: str, prov: Provider) -> None:
 
 # --- <service>/<resource>.yaml --------------------------------------------------------------------
 
-def _load_resource(path: Path, prov: Provider, problems: list[str]) -> None:
-    c = Checker(path, problems)
+def _add_resource(path: Path, prov: Provider, problems: list[str], index: Index | None,
+                  eager: bool) -> None:
     svc = prov.services.get(path.parent.name)
     if svc is None:
-        c.bad("(folder)", f"service '{path.parent.name}' is not declared in {prov.id}/provider.yaml "
-                          f"(declared: {', '.join(prov.services) or 'none'})")
+        Checker(path, problems).bad(
+            "(folder)", f"service '{path.parent.name}' is not declared in {prov.id}/provider.yaml "
+                        f"(declared: {', '.join(prov.services) or 'none'})")
         return
+    if path.stem in svc.resources:  # livestreams.yaml and livestreams.yml
+        Checker(path, problems).bad("name", f"resource '{path.stem}' is defined twice in "
+                                            f"{prov.id}.{svc.name}")
+        return
+    try:
+        stat = path.stat()
+    except OSError as e:
+        problems.append(f"{path}: not readable: {e.strerror or e}")
+        return
+    known = index.fresh(path, stat) if index is not None and not eager else None
+    if known is not None:
+        svc.resources.add_lazy(path.stem, lambda: _load_later(path, prov), known)
+        return
+    before = len(problems)
+    res = _load_resource(path, prov, problems)
+    if res is not None and len(problems) == before:
+        svc.resources[res.name] = res
+        if index is not None:
+            index.record(path, stat, res.description)
+
+
+def _load_later(path: Path, prov: Provider) -> Resource:
+    problems: list[str] = []
+    res = _load_resource(path, prov, problems)
+    if problems or res is None:
+        raise ManifestError(problems or [f"{path}: could not be read"])
+    return res
+
+
+def _load_resource(path: Path, prov: Provider, problems: list[str]) -> Resource | None:
     doc = _read(path, problems)
     if doc is None:
-        return
-    res = parse_resource(c, doc, path.stem, prov.id, svc.name)
-    if res is None:
-        return
-    if res.name in svc.resources:
-        c.bad("name", f"resource '{res.name}' is defined twice in {prov.id}.{svc.name}")
-        return
-    svc.resources[res.name] = res
+        return None
+    return parse_resource(Checker(path, problems), doc, path.stem, prov.id, path.parent.name)

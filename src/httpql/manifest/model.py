@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 
 from ..errors import ProgrammingError
@@ -129,13 +130,63 @@ class Resource:
         raise unknown("method", name, [m.name for m in self.methods], f"resource {self.id}")
 
 
+class Resources(MutableMapping):
+    """A service's resources by name; those registered with a loader load on first access."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Resource] = {}
+        self._pending: dict[str, tuple[Callable[[], Resource], str]] = {}
+        self._order: list[str] = []
+
+    def add_lazy(self, name: str, load: Callable[[], Resource], description: str) -> None:
+        if name not in self._order:
+            self._order.append(name)
+        self._pending[name] = (load, description)
+
+    def description(self, name: str) -> str:
+        """Without loading the resource."""
+        if name in self._loaded:
+            return self._loaded[name].description
+        return self._pending[name][1]
+
+    def __getitem__(self, name: str) -> Resource:
+        res = self._loaded.get(name)
+        if res is None:
+            if name not in self._pending:
+                raise KeyError(name)
+            res = self._pending[name][0]()  # raises ManifestError naming the file's problems
+            self._loaded[name] = res
+            del self._pending[name]
+        return res
+
+    def __setitem__(self, name: str, res: Resource) -> None:
+        if name not in self._order:
+            self._order.append(name)
+        self._pending.pop(name, None)
+        self._loaded[name] = res
+
+    def __delitem__(self, name: str) -> None:
+        self._order.remove(name)
+        self._loaded.pop(name, None)
+        self._pending.pop(name, None)
+
+    def __contains__(self, name) -> bool:
+        return name in self._loaded or name in self._pending
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._order))
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+
 @dataclass
 class Service:
     provider: str
     name: str
     title: str = ""
     description: str = ""
-    resources: dict[str, Resource] = field(default_factory=dict)
+    resources: Resources = field(default_factory=lambda: Resources())
 
 
 @dataclass
