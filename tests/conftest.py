@@ -7,10 +7,9 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from dataclasses import dataclass
-
-import tempfile
 
 import pytest
 

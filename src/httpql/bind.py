@@ -50,7 +50,7 @@ def bind(param: Param, value, where: str, top: bool = True):
             raise DataError(f"{where} still holds the template placeholder {value!r}: replace it "
                             "with a value")
     if value is None:
-        if param.nullable and param.location != "path":
+        if (param.nullable or param.type is None) and param.location != "path":
             return None
         raise DataError(f"{where} cannot be NULL: give a {param.type}")
     kind = param.type

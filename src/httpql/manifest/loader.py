@@ -11,13 +11,11 @@ Layout of a manifest folder (see docs/manifests.md):
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import yaml
 
 from ..errors import InterfaceError, ManifestError
-from .checks import NAME as _NAME
 from .checks import Checker, ecma_pattern, shown
 from .index import Index
 from .model import Provider, Registry, Resource, Service
