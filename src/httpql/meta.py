@@ -53,16 +53,16 @@ def _show(registry: Registry, stmt: st.Show):
             for row in rows:
                 row["description"] = svc.resources.description(row["name"])
         return cols, rows, "name"
-    res = registry.resource(target)
-    # by verb, then in the manifest's order: the order in which a verb's methods are tried
-    methods = sorted(res.methods, key=lambda m: VERBS.index(m.verb))
+    # from the index: the resource's manifest need not be loaded to list its methods.
+    # By verb, then in the manifest's order: the order in which a verb's methods are tried.
+    methods = sorted(registry.summary(target), key=lambda m: VERBS.index(m["verb"]))
     cols = ["MethodName", "RequiredParams", "OptionalParams", "SQLVerb"]
     rows = []
     for m in methods:
-        row = {"MethodName": m.name, "RequiredParams": ", ".join(m.required),
-               "OptionalParams": ", ".join(m.optional), "SQLVerb": m.verb.upper()}
+        row = {"MethodName": m["name"], "RequiredParams": ", ".join(m["required"]),
+               "OptionalParams": ", ".join(m["optional"]), "SQLVerb": m["verb"].upper()}
         if stmt.extended:
-            row["description"] = m.description
+            row["description"] = m["description"]
         rows.append(row)
     if stmt.extended:
         cols.append("description")

@@ -13,25 +13,31 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from .. import __version__
 
 CACHE_ENV = "HTTPQL_CACHE_DIR"
-FORMAT = 1  # raise when what makes a manifest valid changes, so old verdicts are not trusted
+FORMAT = 2  # raise when what makes a manifest valid changes, so old verdicts are not trusted
 
 
 def cache_dir() -> Path:
     explicit = os.environ.get(CACHE_ENV)
     if explicit:
         return Path(explicit)
+    if sys.platform.startswith("linux"):  # platformdirs' answer, without its import cost
+        base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.expanduser("~/.cache")
+        return Path(base) / "httpql"
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("httpql", appauthor=False))
 
 
 class Index:
-    """path -> [mtime_ns, size, description] of resource files found valid."""
+    """path -> [mtime_ns, size, description, method summaries] of resource files found valid,
+    and [mtime_ns, size, content] of provider.yaml files (their checks are re-run, not the YAML
+    parse)."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path if path is not None else cache_dir() / "manifest-index.json"
@@ -44,16 +50,31 @@ class Index:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # no index yet, or an unreadable one: start afresh
 
-    def fresh(self, file: Path, stat: os.stat_result) -> str | None:
-        """The file's description if it is unchanged since it was found valid, else None."""
+    def fresh(self, file: Path, stat: os.stat_result) -> tuple[str, list] | None:
+        """(description, method summaries) if the file is unchanged since it was found valid."""
         entry = self.files.get(str(file))
-        if (isinstance(entry, list) and len(entry) == 3 and entry[0] == stat.st_mtime_ns
-                and entry[1] == stat.st_size):
-            return entry[2] if isinstance(entry[2], str) else ""
+        if (isinstance(entry, list) and len(entry) == 4 and entry[0] == stat.st_mtime_ns
+                and entry[1] == stat.st_size and isinstance(entry[2], str)
+                and isinstance(entry[3], list)):
+            return entry[2], entry[3]
         return None
 
-    def record(self, file: Path, stat: os.stat_result, description: str) -> None:
-        entry = [stat.st_mtime_ns, stat.st_size, description]
+    def record(self, file: Path, stat: os.stat_result, description: str, methods: list) -> None:
+        entry = [stat.st_mtime_ns, stat.st_size, description, methods]
+        if self.files.get(str(file)) != entry:
+            self.files[str(file)] = entry
+            self.changed = True
+
+    def document(self, file: Path, stat: os.stat_result) -> dict | None:
+        """A provider.yaml's content as last read and found valid, if the file is unchanged."""
+        entry = self.files.get(str(file))
+        if (isinstance(entry, list) and len(entry) == 3 and entry[0] == stat.st_mtime_ns
+                and entry[1] == stat.st_size and isinstance(entry[2], dict)):
+            return entry[2]
+        return None
+
+    def keep_document(self, file: Path, stat: os.stat_result, doc: dict) -> None:
+        entry = [stat.st_mtime_ns, stat.st_size, doc]
         if self.files.get(str(file)) != entry:
             self.files[str(file)] = entry
             self.changed = True
@@ -68,5 +89,5 @@ class Index:
                                        "files": self.files}), encoding="utf-8")
             os.replace(tmp, self.path)  # another process may write too: last one wins, whole
             self.changed = False
-        except OSError:
-            pass  # a read-only home: start-up just stays slower
+        except (OSError, TypeError, ValueError):
+            pass  # a read-only home (or a value JSON cannot hold): start-up just stays slower

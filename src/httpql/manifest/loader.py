@@ -13,45 +13,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
-
 from ..errors import InterfaceError, ManifestError
 from .checks import Checker, ecma_pattern, shown
 from .index import Index
-from .model import Provider, Registry, Resource, Service
-from .resource import parse_resource
+from .model import Provider, Registry, Resource, Service, method_summary
 
 __all__ = ["default_paths", "load_registry", "ecma_pattern"]
 
 PATH_ENV = "HTTPQL_PROVIDER_PATH"
 SUFFIXES = (".yaml", ".yml")
 SPECS = "specs"  # <folder>/specs holds the generator's inputs (OpenAPI, names, overlays)
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-class _Loader(getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader):
-    """A safe loader that records duplicate mapping keys instead of keeping the last one."""
-
-    def __init__(self, stream) -> None:
-        super().__init__(stream)
-        self.duplicates: list[tuple[yaml.Node, yaml.Node, yaml.Node]] = []  # mapping, key, first
-
-    def construct_mapping(self, node, deep=False):
-        if isinstance(node, yaml.MappingNode):
-            seen: dict = {}
-            for key_node, _ in node.value:
-                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
-                    continue  # merged keys may be overridden; complex keys are refused later
-                key = self.construct_object(key_node)
-                try:
-                    first = seen.setdefault(key, key_node)
-                except TypeError:
-                    continue
-                if first is not key_node:
-                    self.duplicates.append((node, key_node, first))
-        return super().construct_mapping(node, deep=deep)
-
-
 def default_paths() -> list[Path]:
     """The bundled manifests, then any folders named in $HTTPQL_PROVIDER_PATH."""
     here = Path(__file__).resolve().parent.parent
@@ -78,7 +49,7 @@ def load_registry(paths: list[Path | str] | None = None, *, index: Index | None 
             problems.append(f"{root}: manifest folder does not exist")
             continue
         for pfile in _provider_files(root, problems):
-            prov = _load_provider(pfile, problems)
+            prov = _load_provider(pfile, problems, index or None)
             if prov is None:
                 continue
             if prov.id in providers:
@@ -128,69 +99,31 @@ def _provider_files(root: Path, problems: list[str]) -> list[Path]:
 
 
 def _read(path: Path, problems: list[str]) -> dict | None:
-    try:
-        with open(path, encoding="utf-8") as f:
-            loader = _Loader(f)
-            try:
-                root = loader.get_single_node()
-                doc = loader.construct_document(root) if root is not None else None
-            finally:
-                loader.dispose()
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as e:
-        reason = "nests too deeply" if isinstance(e, RecursionError) else str(e).splitlines()[0]
-        mark = getattr(e, "problem_mark", None)
-        if mark is not None:
-            reason += f" (line {mark.line + 1}, column {mark.column + 1})"
-        problems.append(f"{path}: not readable YAML: {reason}")
-        return None
-    if loader.duplicates:
-        paths = _key_paths(root)
-        for mapping, key_node, first in loader.duplicates:
-            at = paths.get(id(mapping), "")
-            key = f"{at}.{key_node.value}" if at else key_node.value
-            here, there = key_node.start_mark, first.start_mark
-            col = here.line == there.line  # in one flow mapping: the columns tell them apart
-            problems.append(f"{path}: {key}: duplicate key at {_at(here, col)} (first at "
-                            f"{_at(there, col)}); keep only one")
-    if not isinstance(doc, dict):
-        problems.append(f"{path}: the top level must be a mapping")
-        return None
-    return doc
+    from .yamlread import read  # yaml is imported only when a file must be read
 
-
-def _at(mark, column: bool) -> str:
-    return f"line {mark.line + 1}" + (f", column {mark.column + 1}" if column else "")
-
-
-def _key_paths(root: yaml.Node) -> dict[int, str]:
-    """id(node) -> its key path ('parameters.name', 'methods[0]'); built only to name duplicates."""
-    paths, stack = {id(root): ""}, [root]
-    while stack:
-        node = stack.pop()
-        base = paths[id(node)]
-        if isinstance(node, yaml.MappingNode):
-            children = [(f"{base}.{_label(k)}" if base else _label(k), v) for k, v in node.value]
-        elif isinstance(node, yaml.SequenceNode):
-            children = [(f"{base}[{i}]", v) for i, v in enumerate(node.value)]
-        else:
-            continue
-        for label, child in children:
-            if id(child) not in paths:  # an alias is named by its first place
-                paths[id(child)] = label
-                stack.append(child)
-    return paths
-
-
-def _label(key: yaml.Node) -> str:
-    return str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
+    return read(path, problems)
 
 
 # --- provider.yaml --------------------------------------------------------------------------------
 
-def _load_provider(path: Path, problems: list[str]) -> Provider | None:
-    doc = _read(path, problems)
+def _load_provider(path: Path, problems: list[str], index: Index | None) -> Provider | None:
+    try:
+        stat = path.stat()
+    except OSError as e:
+        problems.append(f"{path}: not readable: {e.strerror or e}")
+        return None
+    kept = index.document(path, stat) if index is not None else None
+    before = len(problems)
+    doc = kept if kept is not None else _read(path, problems)
     if doc is None:
         return None
+    prov = _provider(path, doc, problems)
+    if index is not None and kept is None and len(problems) == before:
+        index.keep_document(path, stat, doc)  # next time its checks run without the YAML parse
+    return prov
+
+
+def _provider(path: Path, doc: dict, problems: list[str]) -> Provider | None:
     c = Checker(path, problems)
     c.keys("", doc, {"id", "version", "title", "description", "base_url", "base_url_env", "auth",
                      "services"}, {"id", "base_url", "services"})
@@ -257,8 +190,6 @@ def _check_base_url(c: Checker, url: str, prov: Provider) -> None:
         c.bad("base_url", e.message)
 
 
-
-
 # --- <service>/<resource>.yaml --------------------------------------------------------------------
 
 def _add_resource(path: Path, prov: Provider, problems: list[str], index: Index | None,
@@ -280,14 +211,14 @@ def _add_resource(path: Path, prov: Provider, problems: list[str], index: Index 
         return
     known = index.fresh(path, stat) if index is not None and not eager else None
     if known is not None:
-        svc.resources.add_lazy(path.stem, lambda: _load_later(path, prov), known)
+        svc.resources.add_lazy(path.stem, lambda: _load_later(path, prov), *known)
         return
     before = len(problems)
     res = _load_resource(path, prov, problems)
     if res is not None and len(problems) == before:
         svc.resources[res.name] = res
         if index is not None:
-            index.record(path, stat, res.description)
+            index.record(path, stat, res.description, method_summary(res))
 
 
 def _load_later(path: Path, prov: Provider) -> Resource:
@@ -302,4 +233,6 @@ def _load_resource(path: Path, prov: Provider, problems: list[str]) -> Resource 
     doc = _read(path, problems)
     if doc is None:
         return None
+    from .resource import parse_resource
+
     return parse_resource(Checker(path, problems), doc, path.stem, prov.id, path.parent.name)

@@ -135,13 +135,22 @@ class Resources(MutableMapping):
 
     def __init__(self) -> None:
         self._loaded: dict[str, Resource] = {}
-        self._pending: dict[str, tuple[Callable[[], Resource], str]] = {}
+        self._pending: dict[str, tuple[Callable[[], Resource], str, list]] = {}
         self._order: list[str] = []
 
-    def add_lazy(self, name: str, load: Callable[[], Resource], description: str) -> None:
+    def add_lazy(self, name: str, load: Callable[[], Resource], description: str,
+                 methods: list) -> None:
+        """``methods``: the summary SHOW METHODS shows (see ``summary``), from the index."""
         if name not in self._order:
             self._order.append(name)
-        self._pending[name] = (load, description)
+        self._pending[name] = (load, description, methods)
+
+    def summary(self, name: str) -> list[dict]:
+        """Each method's name, verb, required and optional parameters and description, in
+        manifest order, without loading the resource."""
+        if name in self._loaded:
+            return method_summary(self._loaded[name])
+        return self._pending[name][2]
 
     def description(self, name: str) -> str:
         """Without loading the resource."""
@@ -178,6 +187,11 @@ class Resources(MutableMapping):
 
     def __len__(self) -> int:
         return len(self._order)
+
+
+def method_summary(res: Resource) -> list[dict]:
+    return [{"name": m.name, "verb": m.verb, "required": list(m.required),
+             "optional": list(m.optional), "description": m.description} for m in res.methods]
 
 
 @dataclass
@@ -225,15 +239,22 @@ class Registry:
             raise unknown("service", parts[1], list(prov.services), f"provider {prov.id}") from None
 
     def resource(self, parts: tuple[str, ...]) -> Resource:
+        svc = self._service_of(parts)
+        return svc.resources[parts[2]]
+
+    def summary(self, parts: tuple[str, ...]) -> list[dict]:
+        """A resource's methods as SHOW METHODS lists them, without loading its manifest."""
+        return self._service_of(parts).resources.summary(parts[2])
+
+    def _service_of(self, parts: tuple[str, ...]) -> Service:
         if len(parts) != 3:
             raise ProgrammingError(f"expected a resource name like provider.service.resource, got "
                                    f"'{'.'.join(parts)}'")
         svc = self.service(parts[:2])
-        try:
-            return svc.resources[parts[2]]
-        except KeyError:
+        if parts[2] not in svc.resources:
             raise unknown("resource", parts[2], list(svc.resources),
-                          f"service {svc.provider}.{svc.name}") from None
+                          f"service {svc.provider}.{svc.name}")
+        return svc
 
 
 def unknown(kind: str, name: str, known: list[str], where: str) -> ProgrammingError:
