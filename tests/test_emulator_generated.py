@@ -4,6 +4,7 @@ rest with an example built from the response schema, the same each time."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from test_statements import CASES
 
@@ -79,3 +80,15 @@ def test_unknown_paths_and_other_accounts_are_refused(emulator):
     other = f"{emulator.base_url}/accounts/someone-else/realtime/kit/{DEMO_APP_ID}/presets"
     assert httpx.get(other, headers=headers).status_code == 404
     assert httpx.get(f"{base}/presets").status_code == 401
+
+
+def test_the_readme_tour_of_every_verb_runs_against_the_emulator(conn):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = readme.split("One statement of each verb")[1].split("```sql")[1].split("```")[0]
+    results = list(conn.run(block))
+    assert [type(r.statement).__name__ for r in results] == [
+        "Select", "Insert", "Update", "Replace", "Delete", "Exec"]
+    plans = [conn.planner.plan(r.statement) for r in results]
+    assert [p.requests[0].method for p in plans] == ["GET", "POST", "PATCH", "PUT", "DELETE", "POST"]
+    assert all(200 <= r.statuses[0] < 300 for r in results)  # each one was sent and answered
+    assert results[2].columns == ["data", "success"] and results[0].rows
