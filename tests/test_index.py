@@ -73,3 +73,28 @@ def test_show_methods_starts_without_yaml_or_the_manifest_parser(tmp_path):
     warm = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert warm.stdout == cold.stdout
     assert warm.stderr.strip() == "[]", warm.stderr
+
+
+def test_a_shape_learnt_in_earlier_runs_is_filled_without_sqlglot(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HTTPQL_", "CLOUDFLARE_"))}
+    env["HTTPQL_CACHE_DIR"] = str(tmp_path)
+    code = ("import sys; from httpql.cli.main import main; sys.argv = ['httpql', 'exec', "
+            "'--dry-run', '-o', 'json', sys.argv[1]]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('sqlglot' in sys.modules, file=sys.stderr)")
+
+    def run(name, account="acc"):
+        sql = ("INSERT INTO cloudflare.realtime_kit.livestreams (name, account_id, app_id) "
+               f"SELECT '{name}', '{account}', 'app' RETURNING data.id")
+        return subprocess.run([sys.executable, "-c", code, sql], env=env, capture_output=True,
+                              text=True)
+
+    first, second, third = run("one"), run("two"), run("three", "it''s")
+    assert [r.stderr.strip() for r in (first, second, third)] == ["True", "True", "False"]
+    assert '"name": "two"' in second.stdout and '"name": "three"' in third.stdout
+    assert "/accounts/it%27s/realtime" in third.stdout
+    bad_value = run("four", "x" * 33)  # checks still run on a filled shape
+    assert "at most 32" in bad_value.stderr and bad_value.stderr.strip().endswith("False")
+    # a syntax error in the same shape's neighbourhood is still the parser's error
+    bad = run("x' 'y")
+    assert bad.stderr.strip().endswith("True") and "error" in bad.stderr

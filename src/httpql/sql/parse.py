@@ -21,6 +21,17 @@ MAX_SHAPES = 512
 # shape -> parsed template, or None for a shape whose fill does not match a real parse
 _SHAPES: dict[str, tuple[st.Statement, ...] | None] = {}
 _SEEN_ONCE: dict[str, None] = {}  # shapes seen once: a shape is learnt on its second sighting
+_STORE = None  # a shape_store.ShapeStore once keep_shapes_across_runs() was called
+
+
+def keep_shapes_across_runs() -> None:
+    """Also count sightings and keep learnt shapes in the cache folder (the command line: each
+    run is a new process, and a learnt shape spares it importing sqlglot)."""
+    global _STORE
+    if _STORE is None:
+        from .shape_store import ShapeStore
+
+        _STORE = ShapeStore()
 
 
 def parse_script(sql: str) -> list[st.Statement]:
@@ -28,15 +39,23 @@ def parse_script(sql: str) -> list[st.Statement]:
     quick = quick_parse(sql)
     if quick is not None:
         return quick
-    from .grammar import parse_text
-
     masked = shapes.mask(sql) if len(sql) <= MAX_CACHED_CHARS else None
     if masked is None:
+        from .grammar import parse_text
+
         return list(parse_text(sql))
     shape, literals = masked
     template = _SHAPES.get(shape, False)
+    if template is False and _STORE is not None:
+        stored = _STORE.template(shape)
+        if stored is not None:
+            _remember(_SHAPES, shape, stored)
+            template = stored
+        elif _STORE.seen(shape):
+            _remember(_SEEN_ONCE, shape, None)
     if template:
         return list(shapes.fill(template, literals))
+    from .grammar import parse_text  # sqlglot: only for a shape not learnt yet
     # The real text's parse is what counts (its errors and values). A shape seen a second time
     # is parsed once more, masked, and kept only if filling it gives exactly the same statements;
     # a one-off script costs one parse.
@@ -45,6 +64,9 @@ def parse_script(sql: str) -> list[st.Statement]:
         return list(statements)
     if shape not in _SEEN_ONCE:
         _remember(_SEEN_ONCE, shape, None)
+        if _STORE is not None:
+            _STORE.note_seen(shape)
+            _STORE.save()
         return list(statements)
     try:
         template = parse_text(shape)
@@ -54,6 +76,9 @@ def parse_script(sql: str) -> list[st.Statement]:
     faithful = filled == statements and all(a.text == b.text and a.line == b.line
                                             for a, b in zip(filled, statements))
     _remember(_SHAPES, shape, template if faithful else None)
+    if _STORE is not None and faithful:
+        _STORE.learn(shape, template)
+        _STORE.save()
     return list(statements)
 
 
