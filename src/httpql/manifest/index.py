@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import zlib
 from pathlib import Path
 
 from .. import __version__
@@ -78,6 +79,34 @@ class Index:
         if self.files.get(str(file)) != entry:
             self.files[str(file)] = entry
             self.changed = True
+
+    def cached_doc(self, file: Path, stat: os.stat_result) -> dict | None:
+        """A resource file's content as JSON, kept when it was found valid: reading it needs
+        neither yaml nor a YAML parse. None if absent, stale or unreadable."""
+        try:
+            kept = json.loads(self._doc_path(file).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if (isinstance(kept, dict) and kept.get("file") == str(file)
+                and kept.get("stamp") == [stat.st_mtime_ns, stat.st_size]
+                and isinstance(kept.get("doc"), dict)):
+            return kept["doc"]
+        return None
+
+    def keep_doc(self, file: Path, stat: os.stat_result, doc: dict) -> None:
+        target = self._doc_path(file)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"file": str(file), "stamp": [stat.st_mtime_ns,
+                                                                     stat.st_size], "doc": doc}),
+                           encoding="utf-8")
+            os.replace(tmp, target)
+        except (OSError, TypeError, ValueError):
+            pass
+
+    def _doc_path(self, file: Path) -> Path:
+        return self.path.parent / "manifests" / f"{file.stem}-{zlib.crc32(str(file).encode()):08x}.json"
 
     def save(self) -> None:
         if not self.changed:

@@ -211,28 +211,35 @@ def _add_resource(path: Path, prov: Provider, problems: list[str], index: Index 
         return
     known = index.fresh(path, stat) if index is not None and not eager else None
     if known is not None:
-        svc.resources.add_lazy(path.stem, lambda: _load_later(path, prov), *known)
+        svc.resources.add_lazy(path.stem, lambda: _load_later(path, prov, index, stat), *known)
         return
     before = len(problems)
-    res = _load_resource(path, prov, problems)
+    doc = _read(path, problems)
+    res = _parse_resource(path, prov, doc, problems) if doc is not None else None
     if res is not None and len(problems) == before:
         svc.resources[res.name] = res
         if index is not None:
             index.record(path, stat, res.description, method_summary(res))
+            index.keep_doc(path, stat, doc)
 
 
-def _load_later(path: Path, prov: Provider) -> Resource:
+def _load_later(path: Path, prov: Provider, index: Index, stat) -> Resource:
+    """A resource the index vouches for, when first named: from its JSON copy if that is
+    current, else from the YAML; checked either way."""
     problems: list[str] = []
-    res = _load_resource(path, prov, problems)
+    doc = index.cached_doc(path, stat)
+    copy = doc is None
+    if copy:
+        doc = _read(path, problems)
+    res = _parse_resource(path, prov, doc, problems) if doc is not None else None
     if problems or res is None:
         raise ManifestError(problems or [f"{path}: could not be read"])
+    if copy:
+        index.keep_doc(path, stat, doc)  # the next run reads it without yaml
     return res
 
 
-def _load_resource(path: Path, prov: Provider, problems: list[str]) -> Resource | None:
-    doc = _read(path, problems)
-    if doc is None:
-        return None
+def _parse_resource(path: Path, prov: Provider, doc: dict, problems: list[str]) -> Resource:
     from .resource import parse_resource
 
     return parse_resource(Checker(path, problems), doc, path.stem, prov.id, path.parent.name)
