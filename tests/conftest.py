@@ -7,12 +7,16 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from dataclasses import dataclass
 
 import pytest
 
-import httpql
+# The manifest index goes to a folder of this run, not the user's cache (subprocesses inherit it).
+os.environ["HTTPQL_CACHE_DIR"] = tempfile.mkdtemp(prefix="httpql-cache-")
+
+import httpql  # noqa: E402
 from httpql.emulator import DEMO_ACCOUNT_ID, DEMO_APP_ID, Emulator
 
 ACCOUNT = DEMO_ACCOUNT_ID
@@ -84,7 +88,8 @@ class CliResult:
 @pytest.fixture
 def cli_env(emulator):
     """Environment for a CLI subprocess that talks to the test emulator."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLOUDFLARE_", "HTTPQL_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLOUDFLARE_", "HTTPQL_"))
+           or k == "HTTPQL_CACHE_DIR"}
     env.update(CLOUDFLARE_BASE_URL=emulator.base_url, CLOUDFLARE_API_TOKEN=emulator.token)
     return env
 

@@ -160,7 +160,8 @@ def test_output_json_is_an_array_of_row_objects(run):
     assert by_name["create_independent_livestream"]["RequiredParams"] == "account_id, app_id"
     assert by_name["stop_livestreaming_a_meeting"]["SQLVerb"] == "EXEC"
     assert by_name["create_independent_livestream"]["SQLVerb"] == "INSERT"
-    # by verb (INSERT before EXEC), then in the order that decides which method runs
+    # by verb (INSERT before EXEC), then in the order INSERT tries them: a meeting_id chooses
+    # start_livestreaming_a_meeting, so it is listed before create_independent_livestream
     assert [row["MethodName"] for row in rows] == [
         "start_livestreaming_a_meeting", "create_independent_livestream", "stop_livestreaming_a_meeting"]
 
@@ -209,6 +210,9 @@ def test_show_providers_services_resources(run):
     assert [s["name"] for s in services] == ["realtime_kit"]
     assert {"id", "name", "title"} <= set(services[0])
     resources = run("exec", "-o", "json", "SHOW RESOURCES IN cloudflare.realtime_kit LIKE '%live%'").json()
+    assert {"name": "livestreams", "id": RESOURCE} in resources
+    assert all("live" in r["name"] for r in resources) and len(resources) == 8
+    resources = run("exec", "-o", "json", "SHOW RESOURCES IN cloudflare.realtime_kit LIKE 'LIVESTREAMS'").json()
     assert resources == [{"name": "livestreams", "id": RESOURCE}]
     assert run("exec", "-o", "json", "SHOW RESOURCES IN cloudflare.realtime_kit LIKE 'x%'").json() == []
 

@@ -79,7 +79,7 @@ def _echo(status: int):
     def handler(request: httpx.Request) -> httpx.Response:
         auth = request.headers["authorization"]
         return httpx.Response(status, json={
-            "success": status < 300, "data": {"id": auth, "name": f"token={TOKEN[3:]}{auth[7:]}"},
+            "success": status < 300, "data": {"id": auth, "stream_key": f"token={TOKEN[3:]}{auth[7:]}"},
             "errors": [{"code": 9, "message": f"bad header: {auth}"}]},
             headers={"X-Echo": auth})
     return handler
@@ -99,8 +99,8 @@ def test_an_echoed_token_is_masked_in_errors_and_their_attributes():
 
 def test_an_echoed_token_is_masked_in_returning_values():
     with hostile(_echo(201)) as conn:
-        rows = conn.execute(start("data.id, data.name"))
-    assert rows == [{"data.id": "Bearer ****", "data.name": "token=" + TOKEN[3:] + "****"}]
+        rows = conn.execute(start("data.id, data.stream_key"))
+    assert rows == [{"data.id": "Bearer ****", "data.stream_key": "token=" + TOKEN[3:] + "****"}]
 
 
 def test_a_token_spelt_with_json_escapes_is_masked_too():
@@ -318,8 +318,8 @@ def test_two_returning_columns_with_one_name_are_refused(conn, emulator, meeting
 
 
 def test_a_path_through_a_string_field_is_refused_like_an_unknown_one(conn, emulator, meeting_id):
-    with pytest.raises(httpql.ProgrammingError, match="data.name is a string"):
-        conn.execute(insert_sql(meeting_id, returning="data.name.foo"))
+    with pytest.raises(httpql.ProgrammingError, match="data.status is a string"):
+        conn.execute(insert_sql(meeting_id, returning="data.status.foo"))
     assert emulator.requests == []
 
 

@@ -109,6 +109,10 @@ def _param(doc, name):
     return doc["parameters"][name]
 
 
+def _response(doc, i):
+    return doc["methods"][i]["response"]["properties"]
+
+
 BREAKS = {
     "unknown-verb": (lambda d: _start(d).update(sql_verb="upsert"),
                      ("methods[0]", "sql_verb", "upsert")),
@@ -121,8 +125,8 @@ BREAKS = {
         ("methods[2]", "meeting_id")),
     "duplicate-method": (lambda d: d["methods"].append(dict(d["methods"][1])),
                          ("methods[3]", "create_independent_livestream", "twice")),
-    "bad-jsonpath": (lambda d: d["methods"][1].update(object_key="$[?(("),
-                     ("methods[1]", "object_key", "JSONPath")),
+    "bad-jsonpath": (lambda d: d["methods"][1].update(rows_at="$[?(("),
+                     ("methods[1]", "rows_at", "JSONPath")),
     "bad-regex": (lambda d: d["parameters"]["name"].update(pattern="^[a-z"),
                   ("parameters.name.pattern", "regular expression")),
     "unknown-key": (lambda d: d.update(colour="blue"), ("colour", "unknown key")),
@@ -134,16 +138,18 @@ BREAKS = {
                                  ("parameters.account_id.description", "string")),
     "method-description-not-a-string": (lambda d: d["methods"][2].update(description={"a": 1}),
                                         ("methods[2]", "description", "string")),
-    "field-description-not-a-string": (lambda d: d["fields"]["success"].update(description=1.5),
-                                       ("fields.success.description", "string")),
+    "field-description-not-a-string": (
+        lambda d: _response(d, 0)["success"].update(description=1.5),
+        ("methods[0](start_livestreaming_a_meeting).response.properties.success.description",
+         "string")),
     "enum-not-scalars": (lambda d: _param(d, "name").update(enum=[{"a": 1}]),
                          ("parameters.name.enum", "list")),
     "nullable-not-a-boolean": (lambda d: _param(d, "name").update(nullable="yes"),
                                ("parameters.name.nullable", "true or false")),
-    "max-length-not-an-integer": (lambda d: _param(d, "app_id").update(max_length="32"),
-                                  ("parameters.app_id.max_length", "positive integer")),
-    "max-length-a-boolean": (lambda d: _param(d, "account_id").update(max_length=True),
-                             ("parameters.account_id.max_length", "positive integer")),
+    "max-length-not-an-integer": (lambda d: _param(d, "app_id").update(maxLength="32"),
+                                  ("parameters.app_id.maxLength", "positive integer")),
+    "max-length-a-boolean": (lambda d: _param(d, "account_id").update(maxLength=True),
+                             ("parameters.account_id.maxLength", "positive integer")),
     "pattern-null": (lambda d: _param(d, "meeting_id").update(pattern=None),
                      ("parameters.meeting_id.pattern", "string")),
     "success-status-out-of-range": (lambda d: d["methods"][2].update(success_status=700),
@@ -152,8 +158,8 @@ BREAKS = {
                                   ("methods[1]", "success_status", "non-empty")),
     "success-status-strings": (lambda d: _start(d).update(success_status=["201"]),
                                ("methods[0]", "success_status", "'201'")),
-    "object-key-not-a-string": (lambda d: d["methods"][2].update(object_key=5),
-                                ("methods[2]", "object_key", "string")),
+    "rows-at-not-a-string": (lambda d: d["methods"][2].update(rows_at=5),
+                             ("methods[2]", "rows_at", "string")),
     "required-not-a-list": (lambda d: d["methods"][2].update(required="meeting_id"),
                             ("methods[2]", "required", "list of parameter names")),
     "parameter-name-not-a-string": (lambda d: d["parameters"].update({True: {"in": "body", "type": "string"}}),
@@ -168,12 +174,13 @@ BREAKS = {
         lambda d: d["parameters"].update(extra={"in": "body", "type": "object", "properties": None}),
         ("parameters.extra.properties", "empty")),
     "field-properties-not-object": (
-        lambda d: d["fields"]["success"].update(properties={"x": {"type": "string"}}),
-        ("fields.success.properties", "object")),
+        lambda d: _response(d, 1)["success"].update(properties={"x": {"type": "string"}}),
+        ("methods[1](create_independent_livestream).response.properties.success.properties",
+         "object")),
     "nullable-path-parameter": (lambda d: _param(d, "app_id").update(nullable=True),
                                 ("parameters.app_id.nullable", "path")),
-    "object-key-not-on-select": (lambda d: _start(d).update(object_key="$.data"),
-                                 ("methods[0]", "object_key", "select")),
+    "rows-at-not-on-select": (lambda d: _start(d).update(rows_at="$.data"),
+                              ("methods[0]", "rows_at", "select")),
     "body-parameter-on-get": (lambda d: d["methods"][1].update(http_method="GET"),
                               ("methods[1]", "'name'", "GET")),
     "query-in-path": (lambda d: _start(d).update(path=_start(d)["path"] + "?x=1"),
@@ -335,7 +342,7 @@ RESOURCE_ONLY = {  # each would disturb the cases in BREAKS
     "enum-outside-pattern": (lambda d: _param(d, "name").update(enum=["town hall", "ok"]),
                              ("parameters.name.enum", "'town hall'", "pattern")),
     "enum-over-max-length": (lambda d: _param(d, "app_id").update(enum=["a" * 33]),
-                             ("parameters.app_id.enum", "max_length")),
+                             ("parameters.app_id.enum", "maxLength")),
     "enum-on-an-object": (lambda d: _param(d, "video_config").update(enum=[1, 2]),
                           ("parameters.video_config.enum", "only for strings", "object")),
     "enum-empty": (lambda d: _param(d, "name").update(enum=[]), ("parameters.name.enum", "non-empty")),
@@ -379,8 +386,9 @@ def test_duplicate_keys_are_problems_with_path_and_line(tree):
     path = tree / RESOURCE_FILE
     text = path.read_text()
     text = text.replace("parameters:\n", "parameters:\n  account_id: {in: path, type: integer}\n", 1)
-    text = text.replace("    sql_verb: exec\n", "    sql_verb: exec\n    sql_verb: insert\n", 1)
-    text = text.replace("height: {type: integer,", "height: {type: integer, type: string,", 1)
+    text = text.replace("  sql_verb: exec\n", "  sql_verb: exec\n  sql_verb: insert\n", 1)
+    text = text.replace("      height:\n        type: integer\n",
+                        "      height:\n        type: integer\n        type: string\n", 1)
     path.write_text(text)
     problems = problems_of(tree)
     hit = find(problems, str(path), "parameters.account_id:", "duplicate key")

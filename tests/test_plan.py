@@ -215,8 +215,8 @@ BAD = {
         "INSERT INTO cloudflare.realtime_kt.livestreams (account_id, app_id) SELECT 'a', 'b'",
         httpql.ProgrammingError, ["realtime_kt", "realtime_kit"]),
     "unknown-resource": (
-        "INSERT INTO cloudflare.realtime_kit.livestream (account_id, app_id) SELECT 'a', 'b'",
-        httpql.ProgrammingError, ["'livestream'", "livestreams"]),
+        "INSERT INTO cloudflare.realtime_kit.livestrems (account_id, app_id) SELECT 'a', 'b'",
+        httpql.ProgrammingError, ["'livestrems'", "livestreams"]),
     "unknown-method": (
         f"EXEC {RESOURCE}.stop_livestreaming @meeting_id={U}, @account_id='a', @app_id='b'",
         httpql.ProgrammingError, ["stop_livestreaming", "did you mean 'stop_livestreaming_a_meeting'"]),

@@ -463,7 +463,7 @@ methods:
     http_method: GET
     path: /accounts/{account_id}/realtime/kit/{app_id}/meetings/{meeting_id}/active-livestream
     required: [account_id, app_id, meeting_id]
-    object_key: $.data
+    rows_at: $.data
 """
 
 

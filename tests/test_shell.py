@@ -126,9 +126,11 @@ def test_dotted_names_stop_at_the_depth_of_the_context(registry):
     assert complete(registry, "SHOW SERVICES IN ") == ["cloudflare"]
     assert complete(registry, "SHOW SERVICES IN cloudflare.") == []
     assert complete(registry, "SHOW RESOURCES IN cloudflare.") == ["cloudflare.realtime_kit"]
-    assert complete(registry, "show methods in CLOUDFLARE.Realtime_Kit.L") == [RESOURCE]
+    assert complete(registry, "show methods in CLOUDFLARE.Realtime_Kit.LIVESTREAMS_O") == [
+        "cloudflare.realtime_kit.livestreams_overall"]
     assert complete(registry, f"SHOW METHODS IN {RESOURCE}.") == []
-    assert complete(registry, "DESCRIBE cloudflare.realtime_kit.") == [RESOURCE]
+    resources = complete(registry, "DESCRIBE cloudflare.realtime_kit.")
+    assert RESOURCE in resources and len(resources) == 27
     assert complete(registry, "SELECT * FROM cl") == ["cloudflare"]
     assert complete(registry, "INSERT INTO cloudflare.r") == ["cloudflare.realtime_kit"]
 
@@ -157,7 +159,7 @@ def test_meta_commands_and_their_arguments(registry, tmp_path, monkeypatch):
     assert complete(registry, ".o") == [".output", ".once"]
     assert complete(registry, ".mode n") == ["ndjson"]
     assert complete(registry, ".timing ") == ["on", "off"]
-    assert complete(registry, ".describe cloudflare.realtime_kit.l") == [RESOURCE]
+    assert RESOURCE in complete(registry, ".describe cloudflare.realtime_kit.l")
     assert complete(registry, "SELECT 1\n.vertical o") == ["on", "off"]  # mid-statement too
     (tmp_path / "q.sql").write_text("")
     (tmp_path / "queries").mkdir()
@@ -168,7 +170,8 @@ def test_meta_commands_and_their_arguments(registry, tmp_path, monkeypatch):
 def test_returning_offers_the_response_fields(registry):
     ins = f"INSERT INTO {RESOURCE} (name) VALUES ('x')"
     assert complete(registry, ins + " ") == ["RETURNING"]
-    assert complete(registry, ins + " RETURNING data.s") == ["data.stream_key", "data.status"]
+    assert sorted(complete(registry, ins + " RETURNING data.s")) == ["data.status",
+                                                                     "data.stream_key"]
     assert complete(registry, ins + " RETURNING success, d")[:2] == ["data", "data.id"]
     assert "success" not in complete(registry, ins + " RETURNING success, ")
     assert complete(registry, f"INSERT INTO {RESOURCE} (name) VALUES ('x'), (") == []
@@ -470,8 +473,8 @@ def test_terminal_paging_completion_and_quit_mid_statement(cli_env, tmp_path):
         child.send(".describe livestreams\r")  # 23 lines on a 12-line screen: through $PAGER
         child.expect_exact("paged:| data.stream_key")
 
-        child.send("SHOW METHODS IN cloudflare.realtime_kit.")
-        child.expect_exact("livestreams")  # offered in the menu while typing
+        child.send("SHOW METHODS IN cloudflare.realtime_kit.livestreams_ov")
+        child.expect_exact("livestreams_overall")  # offered in the menu while typing
         child.send("\t")  # sent apart: a Tab racing the while-typing completion is dropped
         child.send("\r")  # takes the completion
         child.send("\r")

@@ -57,7 +57,7 @@ def bind(param: Param, value, where: str, top: bool = True):
             raise DataError(f"{where} still holds the template {left.group()}: give its value "
                             "(--var NAME=VALUE, or variables= in Python) or write the value itself")
     if value is None:
-        if param.nullable and param.location != "path":
+        if (param.nullable or param.type is None) and param.location != "path":
             return None
         article = "an" if param.type[0] in "aeiou" else "a"
         raise DataError(f"{where} cannot be NULL: give {article} {param.type}")
@@ -71,7 +71,7 @@ def bind(param: Param, value, where: str, top: bool = True):
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool):
             raise DataError(f"{where} must be an integer, got {describe(value)}")
-        return value
+        return _in_range(param, value, where)
     if kind == "number":
         if top and isinstance(value, str):
             try:
@@ -81,7 +81,7 @@ def bind(param: Param, value, where: str, top: bool = True):
         if not isinstance(value, (int, float)) or isinstance(value, bool) or (
                 isinstance(value, float) and not math.isfinite(value)):
             raise DataError(f"{where} must be a number, got {describe(value)}")
-        return value
+        return _in_range(param, value, where)
     if kind == "boolean":
         if top and isinstance(value, str) and value.lower() in ("true", "false"):
             value = value.lower() == "true"
@@ -90,6 +90,8 @@ def bind(param: Param, value, where: str, top: bool = True):
         return value
     if kind in ("object", "array"):
         return _json(param, value, where)
+    if kind is None:  # the manifest allows any JSON value; text is sent as text
+        return value if isinstance(value, str) else load_json(value, where, "a JSON value")
     raise DataError(f"{where} has unsupported type {kind!r} in its manifest")
 
 
@@ -160,6 +162,10 @@ def _json(param: Param, value, where: str):
     if not isinstance(value, want):
         raise DataError(f"{where} must be a JSON {param.type} like {_example(param)}, got "
                         f"{describe(value)}")
+    if want is dict:
+        missing = [k for k in param.required if k not in value]
+        if missing:
+            raise DataError(f"{where} lacks required key(s) {', '.join(missing)}")
     if want is dict and param.properties is not None:
         out = {}
         for key, item in value.items():
@@ -169,6 +175,16 @@ def _json(param: Param, value, where: str):
                                 f"{', '.join(param.properties)}")
             out[key] = bind(prop, item, f"{where}.{key}", top=False)
         return out
+    if want is list and param.items is not None:
+        return [bind(param.items, item, f"{where}[{i}]", top=False) for i, item in enumerate(value)]
+    return value
+
+
+def _in_range(param: Param, value, where: str):
+    if param.minimum is not None and value < param.minimum:
+        raise DataError(f"{where} must be at least {param.minimum}, got {value}")
+    if param.maximum is not None and value > param.maximum:
+        raise DataError(f"{where} must be at most {param.maximum}, got {value}")
     return value
 
 

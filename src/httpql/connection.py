@@ -272,7 +272,7 @@ class Connection:
 
         if plan.read:
             return [project(item, plan.columns) for item in extract(response.body,
-                                                                    plan.object_key)]
+                                                                    plan.rows_at)]
         if plan.returning is not None:
             return [project_returning(response.body, plan.returning, req.values)]
         return []

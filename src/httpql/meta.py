@@ -115,23 +115,24 @@ def _show(registry: Registry, stmt: st.Show):
         return cols, rows, "name"
     if kind == "RESOURCES":
         svc = registry.service(target)
-        rows = [{"name": r.name, "id": r.id} for r in svc.resources.values()]
+        # from the index: listing a service loads none of its resources
+        rows = [{"name": name, "id": f"{svc.provider}.{svc.name}.{name}"} for name in svc.resources]
         cols = ["name", "id"]
         if stmt.extended:
             cols.append("description")
-            for row, r in zip(rows, svc.resources.values()):
-                row["description"] = r.description
+            for row in rows:
+                row["description"] = svc.resources.description(row["name"])
         return cols, rows, "name"
-    res = registry.resource(target)
-    # by verb, then in the order that decides which method a statement runs (a stable sort)
-    methods = sorted(res.methods, key=lambda m: VERBS.index(m.verb))
+    # from the index: the resource's manifest need not be loaded to list its methods.
+    # By verb, then in the manifest's order: the order in which a verb's methods are tried.
+    methods = sorted(registry.summary(target), key=lambda m: VERBS.index(m["verb"]))
     cols = ["MethodName", "RequiredParams", "OptionalParams", "SQLVerb"]
     rows = []
     for m in methods:
-        row = {"MethodName": m.name, "RequiredParams": ", ".join(m.required),
-               "OptionalParams": ", ".join(m.optional), "SQLVerb": m.verb.upper()}
+        row = {"MethodName": m["name"], "RequiredParams": ", ".join(m["required"]),
+               "OptionalParams": ", ".join(m["optional"]), "SQLVerb": m["verb"].upper()}
         if stmt.extended:
-            row["description"] = m.description
+            row["description"] = m["description"]
         rows.append(row)
     if stmt.extended:
         cols.append("description")
@@ -152,15 +153,18 @@ def describe(registry: Registry, stmt: st.Describe) -> tuple[list[str], list[dic
         rows.append(row)
 
     for f in res.fields.values():
-        add(f.name, f.type, "field", f.description)
+        add(f.name, f.type or "any", "field", f.description)
         for sub in (f.properties or {}).values():
-            add(f"{f.name}.{sub.name}", sub.type, "field", sub.description)
-    used = {p for m in res.methods for p in m.params}
+            add(f"{f.name}.{sub.name}", sub.type or "any", "field", sub.description)
+    places: dict[str, list[str]] = {}  # a name can be a path parameter here, a body field there
+    for m in res.methods:
+        for p in m.params.values():
+            if p.location not in places.setdefault(p.name, []):
+                places[p.name].append(p.location)
     for p in res.params.values():
-        if p.name not in used:
-            continue
-        add(p.name, p.type, f"{p.location} parameter", p.description)
+        kind = "/".join(places[p.name]) + " parameter"
+        add(p.name, p.type or "any", kind, p.description)
         for sub in (p.properties or {}).values():
-            add(f"{p.name}.{sub.name}", sub.type, f"{p.location} parameter", sub.description)
+            add(f"{p.name}.{sub.name}", sub.type or "any", kind, sub.description)
     cols = ["name", "type", "kind"] + (["description"] if stmt.extended else [])
     return cols, rows

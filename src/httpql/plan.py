@@ -36,6 +36,7 @@ class Request:
     success_status: tuple[int, ...] = (200,)
     outcome_hint: str | None = None  # the manifest's text; {name} is filled from ``values``
     values: dict | None = field(default=None, compare=False, repr=False)
+    extra_headers: tuple[tuple[str, str], ...] = ()  # the method's header parameters
 
     def hint(self) -> str | None:
         """How to check whether the operation happened, with this request's values filled in
@@ -56,6 +57,7 @@ class Request:
             h["Authorization"] = "Bearer ****"
         if self.has_body:
             h["Content-Type"] = "application/json"
+        h.update(self.extra_headers)
         return h
 
     def describe(self) -> str:
@@ -72,10 +74,11 @@ class Plan:
     statement: st.Statement
     requests: tuple[Request, ...] = ()
     returning: tuple[st.Column, ...] | None = None
-    object_key: str | None = None
-    read: bool = False  # SELECT: rows come from each response via object_key
+    rows_at: str | None = None  # JSONPath to the rows of a read (stackql's objectKey)
+    read: bool = False  # SELECT: rows come from each response via rows_at
     columns: tuple[st.Column, ...] = ()
     verb: str = ""
+    method: Method | None = None  # the manifest method chosen (EXEC: named)
 
 
 @dataclass
@@ -108,6 +111,9 @@ class Planner:
             return self._simple(stmt, "select", stmt.where, returning=None)
         if isinstance(stmt, st.Delete):
             return self._simple(stmt, "delete", stmt.where, returning=stmt.returning)
+        if isinstance(stmt, st.Replace):
+            return self._simple(stmt, "replace", stmt.where + stmt.assignments,
+                                returning=stmt.returning)
         if isinstance(stmt, st.Update):
             return self._simple(stmt, "update", stmt.where + stmt.assignments,
                                 returning=stmt.returning)
@@ -124,8 +130,8 @@ class Planner:
             where = f" (row {i})" if len(stmt.rows) > 1 else ""
             values = dict(zip(stmt.columns, row))
             requests.append(self._request(res, method, values, stmt, where))
-        self._check_fields(res, stmt.returning, stmt, method.params)
-        return Plan(stmt, tuple(requests), returning=stmt.returning, verb="INSERT")
+        self._check_fields(res, method, stmt.returning, stmt)
+        return Plan(stmt, tuple(requests), returning=stmt.returning, verb="INSERT", method=method)
 
     def _exec(self, stmt: st.Exec) -> Plan:
         if len(stmt.target) != 4:
@@ -145,12 +151,13 @@ class Planner:
             raise ProgrammingError(f"EXEC {res.id}.{method.name} is missing required parameter(s) "
                                    f"{', '.join('@' + m for m in missing)} (required: "
                                    f"{', '.join(method.required)})", statement=stmt.text)
-        self._check_fields(res, stmt.returning, stmt, method.params)
+        self._check_fields(res, method, stmt.returning, stmt)
         request = self._request(res, method, values, stmt, "")
         # stackql's EXEC /*+ SHOWRESULTS */: the answer's rows, as a SELECT's would be
         if "SHOWRESULTS" in stmt.hints and stmt.returning is None:
-            return Plan(stmt, (request,), read=True, object_key=method.object_key, verb="EXEC")
-        return Plan(stmt, (request,), returning=stmt.returning, verb="EXEC")
+            return Plan(stmt, (request,), read=True, rows_at=method.rows_at, verb="EXEC",
+                        method=method)
+        return Plan(stmt, (request,), returning=stmt.returning, verb="EXEC", method=method)
 
     def _simple(self, stmt, verb: str, pairs, returning) -> Plan:
         res = self._resource(stmt)
@@ -158,10 +165,10 @@ class Planner:
         method = self._choose(res, verb, tuple(values), stmt)
         req = self._request(res, method, values, stmt, "")
         if verb == "select":
-            return Plan(stmt, (req,), read=True, object_key=method.object_key,
-                        columns=stmt.columns, verb="SELECT")
-        self._check_fields(res, returning, stmt, method.params)
-        return Plan(stmt, (req,), returning=returning, verb=verb.upper())
+            return Plan(stmt, (req,), read=True, rows_at=method.rows_at,
+                        columns=stmt.columns, verb="SELECT", method=method)
+        self._check_fields(res, method, returning, stmt)
+        return Plan(stmt, (req,), returning=returning, verb=verb.upper(), method=method)
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -192,19 +199,19 @@ class Planner:
         raise ProgrammingError(f"no {verb.upper()} method of {res.id} has all its required "
                                f"parameters: {lacks}", statement=stmt.text)
 
-    def _check_fields(self, res: Resource, columns, stmt, params=()) -> None:
-        """RETURNING names fields the manifest describes, or the method's own parameters (the
-        value sent): a typo is an error before the request, not a NULL column after a
-        livestream was started. Paths below what the manifest describes are taken on trust;
-        * takes everything."""
-        if not columns or not res.fields:
+    def _check_fields(self, res: Resource, method: Method, columns, stmt) -> None:
+        """RETURNING names fields the chosen method's response describes, or the method's own
+        parameters (the value sent): a typo is an error before the request, not a NULL column
+        after a livestream was started. Paths below what the manifest describes are taken on
+        trust; * takes everything."""
+        if not columns or not method.fields:
             return
         for col in columns:
-            if col.path and col.path[0] in params and col.path[0] not in res.fields:
+            if col.path and col.path[0] in method.params and col.path[0] not in method.fields:
                 continue
-            fields, prefix, parent = res.fields, "", None
+            fields, prefix, parent = method.fields, "", None
             for part in col.path:
-                if parent is not None and parent.type != "object":
+                if parent is not None and parent.type not in ("object", None):
                     # data.name.foo: a path through a string is as wrong as data.nosuch
                     raise ProgrammingError(
                         f"{prefix.rstrip('.')} is a {parent.type} in the response of {res.id}, so "
@@ -259,7 +266,7 @@ class Planner:
                 raise ProgrammingError(f"{name} is not a parameter of {method.name}, the method "
                                        f"chosen for this statement (it takes "
                                        f"{', '.join(method.params)}){hint}", statement=stmt.text)
-        path, query, body = method.path, {}, {}
+        path, query, body, headers = method.path, {}, {}, []
         for name, param in method.params.items():
             if name not in values:
                 continue
@@ -269,8 +276,12 @@ class Planner:
                 raise type(e)(e.message, statement=stmt.text) from None
             if param.location == "path":
                 path = path.replace("{" + name + "}", path_segment(value))
-            elif param.location == "query":
-                query[name] = json.dumps(value) if isinstance(value, (dict, list, bool)) else value
+            elif param.location in ("query", "header"):
+                text = json.dumps(value) if isinstance(value, (dict, list, bool)) else value
+                if param.location == "query":
+                    query[name] = text
+                else:
+                    headers.append((name, str(text)))
             else:
                 body[name] = value
         provider = self.registry.provider(res.provider)
@@ -282,7 +293,8 @@ class Planner:
                        credentials_env=provider.credentials_env,
                        permission_hint=provider.permission_hint, resource=res.id,
                        operation=method.name, success_status=method.success_status,
-                       outcome_hint=method.outcome_hint, values=values)
+                       outcome_hint=method.outcome_hint, values=values,
+                       extra_headers=tuple(headers))
 
 
 def _fill(template: str | None, values: dict) -> str | None:

@@ -257,6 +257,9 @@ def exec_command(sql, file, continue_on_error, variables, vars_file, each, each_
     if not _has_statement(text):
         raise click.UsageError("no statement to run: the script is empty or holds only comments "
                                "and ';'")
+    from ..sql.parse import keep_shapes_across_runs
+
+    keep_shapes_across_runs()  # a statement shape seen in earlier runs skips importing sqlglot
     fmt = opts["output"] or ("table" if sys.stdout.isatty() else "json")
     if each is not None:
         sys.exit(_run_each(text, file, each, each_format, _variables(variables, vars_file), fmt,
@@ -433,3 +436,8 @@ def emulator_command(host, port, faults):
 
 def main() -> None:
     cli(prog_name="httpql")
+
+
+from .provider import provider_group  # noqa: E402  (kept apart: its own module)
+
+cli.add_command(provider_group)

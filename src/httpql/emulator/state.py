@@ -86,14 +86,10 @@ class RealtimeKitState:
             return v4_error(401, 10000, "Authentication error")
         path = raw_path.split("?", 1)[0].split("#", 1)[0]
         match = _match(path)
-        if match is None:
-            shown = path[len(API_PREFIX):] if path.startswith(API_PREFIX + "/") else path
-            message = f"Could not route to {shown}, perhaps your object identifier is invalid?"
-            return v4_error(404, 7003, message)
+        if match is None or method not in match[2]:
+            return self._generated(method, path, match[2] if match else {}, body)
         account_id, app_id, methods, meeting_id = match
-        action = methods.get(method)
-        if action is None:
-            return v4_error(405, 10405, "Method not allowed", {"Allow": ", ".join(methods)})
+        action = methods[method]
         if account_id != self.account_id or app_id != self.app_id:
             return kit_error(404, "Error: resource not found")
         if meeting_id is not None:
@@ -104,6 +100,32 @@ class RealtimeKitState:
             return getattr(self, action)(meeting_id, body)
         except _BadRequest as exc:
             return kit_error(400, str(exc))
+
+    def _generated(self, method: str, path: str, modeled: Mapping[str, str], body: bytes) -> Response:
+        """Any other operation of the manifests: its response schema's example (stateless)."""
+        from ..manifest.examples import example
+        from .generated import find
+
+        shown = path[len(API_PREFIX):] if path.startswith(API_PREFIX + "/") else path
+        found, values, allowed = find(method, shown) if shown != path else (None, {}, [])
+        if found is None:
+            allowed = list(dict.fromkeys([*modeled, *allowed]))
+            if allowed:
+                return v4_error(405, 10405, "Method not allowed", {"Allow": ", ".join(allowed)})
+            message = f"Could not route to {shown}, perhaps your object identifier is invalid?"
+            return v4_error(404, 7003, message)
+        if values.get("account_id", self.account_id) != self.account_id or \
+                values.get("app_id", self.app_id) != self.app_id:
+            return kit_error(404, "Error: resource not found")
+        if "meeting_id" in values and not _UUID_RE.fullmatch(values["meeting_id"]):
+            return kit_error(404, "Error: resource not found")
+        if body.strip():
+            try:
+                json.loads(body)
+            except ValueError:
+                return kit_error(400, "Request body is not valid JSON")
+        answer = example(found.response)
+        return json_response(found.success_status[0], answer if answer is not None else {})
 
     def _authorized(self, headers: Mapping[str, str]) -> bool:
         value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")

@@ -210,7 +210,7 @@ class HttpClient(_Base):
         timeout = self._attempt_timeout(deadline)
         # Accept is a client default; only a body adds a header (merging headers costs ~6 µs)
         with self._client.stream(req.method, req.url, content=content,
-                                 headers=_JSON_BODY if content is not None else None,
+                                 headers=_headers(req, content),
                                  auth=auth or httpx.USE_CLIENT_DEFAULT, timeout=timeout) as r:
             reader = self._reader(req, r, deadline)
             for chunk in r.iter_bytes():
@@ -355,3 +355,9 @@ def _user_agent() -> str:
 
 
 __all__ = ["HttpClient", "AsyncHttpClient", "Response", "OutcomeUnknownError"]
+
+def _headers(req: Request, content: bytes | None) -> dict | None:
+    """Per-request headers: a body's type, and the method's header parameters if it has any."""
+    if not req.extra_headers:
+        return _JSON_BODY if content is not None else None
+    return {**(_JSON_BODY if content is not None else {}), **dict(req.extra_headers)}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 
 from ..errors import ProgrammingError
 
 VERBS = ("select", "insert", "delete", "update", "replace", "exec")  # stackql's SHOW METHODS order
-LOCATIONS = ("path", "query", "body")
+LOCATIONS = ("path", "query", "header", "body")
 TYPES = ("string", "integer", "number", "boolean", "object", "array")
 
 
@@ -35,24 +36,26 @@ class Pattern:
 
 @dataclass(frozen=True)
 class Param:
+    """One JSON Schema node: a request parameter (``location`` says where it goes), a property
+    of one, or a node of a response schema. ``type`` None means any JSON value."""
+
     name: str
-    type: str
-    location: str = "body"  # path | query | body (nested object properties: body)
+    type: str | None
+    location: str = "body"  # path | query | header | body (nested properties: body)
     description: str = ""
     nullable: bool = False
     pattern: Pattern | None = None
     format: str | None = None
-    max_length: int | None = None
+    max_length: int | None = None  # JSON Schema maxLength
     enum: tuple | None = None
     properties: dict[str, Param] | None = None
+    required: tuple[str, ...] = ()  # an object's keys that must be present
+    items: Param | None = None  # an array's elements
+    minimum: int | float | None = None
+    maximum: int | float | None = None
 
 
-@dataclass(frozen=True)
-class Field:
-    name: str
-    type: str
-    description: str = ""
-    properties: dict[str, Field] | None = None
+Field = Param  # a response node is the same kind of schema node
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,25 @@ class Method:
     params: dict[str, Param]  # every parameter the method takes, required first
     success_status: tuple[int, ...]
     description: str = ""
-    object_key: str | None = None
+    rows_at: str | None = None  # JSONPath to a read method's rows (stackql's objectKey)
     outcome_hint: str | None = None  # how to check state when a POST's outcome is unknown
+    response: Param | None = None  # the schema of a successful answer
+    operation_id: str = ""
+    examples: tuple[str, ...] = ()
 
     @property
     def body_params(self) -> tuple[str, ...]:
         return tuple(n for n, p in self.params.items() if p.location == "body")
+
+    @property
+    def object_key(self) -> str | None:
+        return self.rows_at
+
+    @property
+    def fields(self) -> dict[str, Param]:
+        """The answer's top-level fields (empty when the answer is not described)."""
+        r = self.response
+        return dict(r.properties) if r is not None and r.properties else {}
 
 
 @dataclass
@@ -80,13 +96,29 @@ class Resource:
     service: str
     name: str
     description: str
-    params: dict[str, Param]
-    fields: dict[str, Field]
     methods: list[Method]
 
     @property
     def id(self) -> str:
         return f"{self.provider}.{self.service}.{self.name}"
+
+    @property
+    def params(self) -> dict[str, Param]:
+        """Every parameter name any method takes, as the first method taking it declares it."""
+        out: dict[str, Param] = {}
+        for m in self.methods:
+            for name, p in m.params.items():
+                out.setdefault(name, p)
+        return out
+
+    @property
+    def fields(self) -> dict[str, Param]:
+        """Every top-level answer field of any method, as the first method describing it has it."""
+        out: dict[str, Param] = {}
+        for m in self.methods:
+            for name, f in m.fields.items():
+                out.setdefault(name, f)
+        return out
 
     def methods_for(self, verb: str) -> list[Method]:
         return [m for m in self.methods if m.verb == verb]
@@ -98,13 +130,77 @@ class Resource:
         raise unknown("method", name, [m.name for m in self.methods], f"resource {self.id}")
 
 
+class Resources(MutableMapping):
+    """A service's resources by name; those registered with a loader load on first access."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Resource] = {}
+        self._pending: dict[str, tuple[Callable[[], Resource], str, list]] = {}
+        self._order: list[str] = []
+
+    def add_lazy(self, name: str, load: Callable[[], Resource], description: str,
+                 methods: list) -> None:
+        """``methods``: the summary SHOW METHODS shows (see ``summary``), from the index."""
+        if name not in self._order:
+            self._order.append(name)
+        self._pending[name] = (load, description, methods)
+
+    def summary(self, name: str) -> list[dict]:
+        """Each method's name, verb, required and optional parameters and description, in
+        manifest order, without loading the resource."""
+        if name in self._loaded:
+            return method_summary(self._loaded[name])
+        return self._pending[name][2]
+
+    def description(self, name: str) -> str:
+        """Without loading the resource."""
+        if name in self._loaded:
+            return self._loaded[name].description
+        return self._pending[name][1]
+
+    def __getitem__(self, name: str) -> Resource:
+        res = self._loaded.get(name)
+        if res is None:
+            if name not in self._pending:
+                raise KeyError(name)
+            res = self._pending[name][0]()  # raises ManifestError naming the file's problems
+            self._loaded[name] = res
+            del self._pending[name]
+        return res
+
+    def __setitem__(self, name: str, res: Resource) -> None:
+        if name not in self._order:
+            self._order.append(name)
+        self._pending.pop(name, None)
+        self._loaded[name] = res
+
+    def __delitem__(self, name: str) -> None:
+        self._order.remove(name)
+        self._loaded.pop(name, None)
+        self._pending.pop(name, None)
+
+    def __contains__(self, name) -> bool:
+        return name in self._loaded or name in self._pending
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._order))
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+
+def method_summary(res: Resource) -> list[dict]:
+    return [{"name": m.name, "verb": m.verb, "required": list(m.required),
+             "optional": list(m.optional), "description": m.description} for m in res.methods]
+
+
 @dataclass
 class Service:
     provider: str
     name: str
     title: str = ""
     description: str = ""
-    resources: dict[str, Resource] = field(default_factory=dict)
+    resources: Resources = field(default_factory=lambda: Resources())
 
 
 @dataclass
@@ -145,15 +241,22 @@ class Registry:
             raise unknown("service", parts[1], list(prov.services), f"provider {prov.id}") from None
 
     def resource(self, parts: tuple[str, ...]) -> Resource:
+        svc = self._service_of(parts)
+        return svc.resources[parts[2]]
+
+    def summary(self, parts: tuple[str, ...]) -> list[dict]:
+        """A resource's methods as SHOW METHODS lists them, without loading its manifest."""
+        return self._service_of(parts).resources.summary(parts[2])
+
+    def _service_of(self, parts: tuple[str, ...]) -> Service:
         if len(parts) != 3:
             raise ProgrammingError(f"expected a resource name like provider.service.resource, got "
                                    f"'{'.'.join(parts)}'")
         svc = self.service(parts[:2])
-        try:
-            return svc.resources[parts[2]]
-        except KeyError:
+        if parts[2] not in svc.resources:
             raise unknown("resource", parts[2], list(svc.resources),
-                          f"service {svc.provider}.{svc.name}") from None
+                          f"service {svc.provider}.{svc.name}")
+        return svc
 
 
 def unknown(kind: str, name: str, known: list[str], where: str) -> ProgrammingError:

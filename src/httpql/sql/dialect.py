@@ -1,7 +1,8 @@
 """The stackql grammar as a sqlglot dialect.
 
 sqlglot already parses INSERT ... SELECT/VALUES ... RETURNING, SELECT, DELETE, UPDATE and DESCRIBE.
-This dialect adds what stackql has on top: ``EXEC a.b.c.method @p='v' @@json='{...}'`` and
+This dialect adds what stackql has on top: ``REPLACE a.b.c SET ... WHERE ...`` (UPDATE's grammar),
+``EXEC a.b.c.method @p='v' @@json='{...}'`` and
 ``SHOW [EXTENDED] PROVIDERS|SERVICES|RESOURCES|METHODS [IN name] [LIKE 'pattern' | WHERE ...]``,
 and names quoted with backticks as in MySQL.
 Both are taken away from sqlglot's ``Command`` fallback so they get real parse errors.
@@ -43,6 +44,7 @@ class StackQLParser(parser.Parser):
         **parser.Parser.STATEMENT_PARSERS,
         TokenType.EXECUTE: lambda self: self._parse_exec(),
         TokenType.SHOW: lambda self: self._parse_show(),
+        TokenType.REPLACE: lambda self: self._parse_replace(),
     }
 
     def _parse_alias(self, this, explicit: bool = False):
@@ -51,6 +53,13 @@ class StackQLParser(parser.Parser):
         if result is this and self._prev is not None and self._prev.token_type == TokenType.ALIAS:
             self.raise_error("Expected a name after AS")
         return result
+
+    def _parse_replace(self) -> exp.Update:
+        # stackql's REPLACE is UPDATE's grammar sent as a PUT (the whole object): parsed the
+        # same, and marked so the translation tells them apart
+        update = self._parse_update()
+        update.meta["replace"] = True
+        return update
 
     def _parse_dotted_name(self, what: str) -> DottedName:
         parts = []

@@ -129,7 +129,7 @@ def _split(tokens):
 
 
 STATEMENT_WORDS = ("SHOW", "DESCRIBE", "DESC", "EXEC", "EXECUTE", "SELECT", "INSERT", "UPDATE",
-                   "DELETE", "EXPLAIN")
+                   "REPLACE", "DELETE", "EXPLAIN")
 
 
 def _check_first_word(token, text: str) -> None:
@@ -144,7 +144,7 @@ def _check_first_word(token, text: str) -> None:
     hint = f" (did you mean {close[0]}?)" if close else ""
     col = token.col - len(token.text) + 1  # sqlglot's col is where the token ends
     raise ParseError(f"syntax error at line {token.line}, column {col}: unknown statement "
-                     f"'{token.text}'{hint}; httpql runs SHOW, DESCRIBE, SELECT, INSERT, UPDATE, "
+                     f"'{token.text}'{hint}; httpql runs SHOW, DESCRIBE, SELECT, INSERT, UPDATE, REPLACE, "
                      "DELETE and EXEC", line=token.line, col=col, statement=text)
 
 
@@ -275,19 +275,20 @@ def _translate(tree: exp.Expr, text: str, line: int) -> st.Statement:
         return st.Delete(target=_table_name(tree.this), where=_where(tree.args.get("where"), text),
                          returning=_returning(tree.args.get("returning")), **kw)
     if isinstance(tree, exp.Update):
-        _only(tree, {"this", "expressions", "where", "returning"}, "UPDATE")
+        replace = bool(tree.meta.get("replace"))
+        _only(tree, {"this", "expressions", "where", "returning"}, "REPLACE" if replace else "UPDATE")
         sets = []
         for eq in tree.expressions:
             sets.append((_column_name(eq.this, text), _value(eq.expression, text)))
-        return st.Update(target=_table_name(tree.this), assignments=tuple(sets),
+        return (st.Replace if replace else st.Update)(target=_table_name(tree.this), assignments=tuple(sets),
                          where=_where(tree.args.get("where"), text),
                          returning=_returning(tree.args.get("returning")), **kw)
     if isinstance(tree, exp.Command):
         word = str(tree.this).upper()
         raise ParseError(f"unsupported statement '{word}': httpql understands SHOW, DESCRIBE, "
-                         "SELECT, INSERT, UPDATE, DELETE and EXEC", line=line, statement=text)
+                         "SELECT, INSERT, UPDATE, REPLACE, DELETE and EXEC", line=line, statement=text)
     raise _unsupported(text, f"{type(tree).__name__.upper()} statements are not supported: "
-                             "httpql understands SHOW, DESCRIBE, SELECT, INSERT, UPDATE, DELETE and EXEC")
+                             "httpql understands SHOW, DESCRIBE, SELECT, INSERT, UPDATE, REPLACE, DELETE and EXEC")
 
 
 def _unsupported(text: str, message: str) -> ProgrammingError:

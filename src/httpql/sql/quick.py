@@ -33,7 +33,7 @@ RESERVED = frozenset("""
     database delete desc describe distinct drop else except exec execute extended fetch for
     format formatted from function glob grant having history ilike index inner insert intersect
     into join kill lateral like load merge namespace not notnull on or outer partitioned_by
-    pivot pragma procedure qualify regexp returning revoke rlike rollback schema select sequence
+    pivot pragma procedure qualify regexp replace returning revoke rlike rollback schema select sequence
     set show table tablesample then trigger truncate uncache union unpivot update use using
     values view when where with xor
 """.split())

@@ -106,7 +106,13 @@ class Update(Statement):
     returning: tuple[Column, ...] | None = None
 
 
-VERB_OF = {Insert: "INSERT", Exec: "EXEC", Select: "SELECT", Delete: "DELETE", Update: "UPDATE"}
+@dataclass(frozen=True)
+class Replace(Update):
+    """REPLACE ... SET ... WHERE: UPDATE's shape, answered by a replace (PUT) method."""
+
+
+VERB_OF = {Insert: "INSERT", Exec: "EXEC", Select: "SELECT", Delete: "DELETE", Update: "UPDATE",
+           Replace: "REPLACE"}
 
 
 @dataclass(frozen=True)
