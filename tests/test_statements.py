@@ -87,7 +87,8 @@ def test_select_plans_carry_the_method_and_where_rows_are(conn):
             "AND app_id = 'b' AND per_page = 20")
     [result] = conn.run(stmt)
     plan = conn.planner.plan(result.statement)
-    assert plan.read and plan.rows_at == "$.data" and plan.method.name == "list_by_account"
+    assert plan.select is not None and plan.rows_at == "$.data"
+    assert plan.method.name == "list_by_account"
     assert plan.requests[0].url == f"{BASE}/accounts/a/realtime/kit/b/meetings?per_page=20"
 
 

@@ -41,6 +41,7 @@ class Result:
     requests: list[Request] = field(default_factory=list)
     dry_run: bool = False
     warnings: list[str] = field(default_factory=list)  # e.g. a hint that cannot apply
+    types: dict[str, str] = field(default_factory=dict)  # column -> declared JSON type
 
 
 class Connection:
@@ -304,7 +305,25 @@ class Connection:
         if self.dry_run:
             return Result(stmt, message="\n\n".join(r.describe() for r in plan.requests),
                           requests=list(plan.requests), dry_run=True)
+        if plan.select is not None:
+            return self._select(plan)
         return self._send(plan)
+
+    def _select(self, plan: Plan) -> Result:
+        """Fetch every page of every request, then run the statement locally over the rows."""
+        from . import localsql
+        from .paging import fetch
+
+        result = Result(plan.statement)
+        rows: list[dict] = []
+        for req in plan.requests:
+            rows += fetch(plan, req, lambda r: self._client().send(r, self._token_for(r)),
+                          self.options.page_limit, result, rows)
+        sel = plan.select
+        result.columns, result.rows = localsql.run(sel.query, rows, sel.slots, sel.sent,
+                                                   tuple(sel.types))
+        result.types = {c: sel.types[c] for c in result.columns if c in sel.types}
+        return result
 
     def _check_open(self) -> None:
         if self.closed:

@@ -29,7 +29,10 @@ class Cursor:
     def description(self):
         if not self._columns:
             return None
-        return [(name, None, None, None, None, None, None) for name in self._columns]
+        # type_code: the JSON Schema type the manifest declares for the column (a SELECT's
+        # fields), else None
+        types = getattr(self.result, "types", None) or {}
+        return [(name, types.get(name), None, None, None, None, None) for name in self._columns]
 
     def execute(self, sql: str, parameters=None) -> Cursor:
         self._check_open()

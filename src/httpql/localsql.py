@@ -24,12 +24,16 @@ TABLE = "rows"
 
 
 def run(query: exp.Select, rows: list[dict], slots: tuple | None = None,
-        sent: frozenset[str] = frozenset()) -> tuple[list[str], list[dict]]:
+        sent: frozenset[str] = frozenset(), declared: tuple[str, ...] = ()
+        ) -> tuple[list[str], list[dict]]:
     """(columns, rows) of ``query`` over ``rows``; ``query``'s FROM names the resource.
     ``slots``: the bound values of the query's string literals and placeholders, in tree order.
     ``sent``: parameters whose top-level conditions were sent in the request (the API applied
-    them; the rows need not even hold such a field), so they are not evaluated again here."""
+    them; the rows need not even hold such a field), so they are not evaluated again here.
+    ``declared``: the fields the response schema describes, columns even when no row has them
+    (a query over zero rows still knows data.status)."""
     fields = _fields(rows)
+    fields += [f for f in declared if f not in fields]
     query = query.copy()
     if slots is not None:
         _fill(query, slots)
@@ -72,6 +76,11 @@ def rewrite(query: exp.Select, fields: list[str]) -> exp.Select:
                                 "such as json_each(data) is")
     alias = source.this.alias_or_name
     source.this.replace(exp.to_table(TABLE))
+    for node in list(query.find_all(exp.JSONExtract, exp.JSONExtractScalar)):
+        # sqlglot writes json_extract as SQLite's -> (JSON text: '"a"' for the string a);
+        # json_extract itself gives SQL values, and needs no SQLite 3.38
+        node.replace(exp.Anonymous(this="json_extract", expressions=[
+            node.this, exp.Literal.string(node.expression.sql(dialect="sqlite")[1:-1])]))
     top = set(fields)
     for i, node in enumerate(query.expressions):
         if isinstance(node, exp.Column) and len(node.parts) > 1 and node.parts[0].name in top:

@@ -8,15 +8,17 @@ Every check happens here, so nothing is sent for a statement with any bad row.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode, urlsplit
 
 from .bind import bind, load_json
 from .errors import DataError, InterfaceError, NotSupportedError, ProgrammingError
-from .manifest.model import Method, Provider, Registry, Resource, unknown
+from .manifest.model import Method, Paging, Provider, Registry, Resource, unknown
 from .sql import statements as st
 
 
@@ -79,6 +81,61 @@ class Plan:
     columns: tuple[st.Column, ...] = ()
     verb: str = ""
     method: Method | None = None  # the manifest method chosen (EXEC: named)
+    select: SelectPlan | None = None  # a SELECT: paging and the local query
+
+
+@dataclass(frozen=True)
+class SelectPlan:
+    """What a SELECT needs beyond its first requests: the local query and its bound values,
+    the conditions already sent, how to ask for the next page, the rows' declared types, and
+    how many rows are enough to stop paging early (LIMIT with nothing that needs every row)."""
+
+    query: object  # the statement's sqlglot tree
+    slots: tuple = ()
+    sent: frozenset[str] = frozenset()
+    paging: Paging | None = None
+    next_page: Callable[[Request, int], Request] | None = None
+    types: dict[str, str] = field(default_factory=dict)
+    early: int | None = None
+
+
+def row_types(method: Method) -> dict[str, str]:
+    """Each row field's declared JSON type: the properties of the items at ``rows_at`` (or of
+    the whole answer when it is one row)."""
+    node = method.response
+    for part in (method.rows_at or "$").split(".")[1:]:
+        node = node.properties.get(part) if node is not None and node.properties else None
+    if node is not None and node.type == "array":
+        node = node.items
+    if node is None or not node.properties:
+        return {}
+    return {name: p.type for name, p in node.properties.items() if p.type}
+
+
+def _early_stop(query, sent) -> int | None:
+    """LIMIT n [OFFSET m]: after n + m rows no later page can change the answer, unless the
+    query orders, groups, aggregates, joins, dedupes or filters them locally."""
+    from sqlglot import exp
+
+    limit = query.args.get("limit") if query is not None else None
+    if limit is None or not isinstance(limit.expression, exp.Literal):
+        return None
+    if any(query.args.get(k) for k in ("order", "group", "distinct", "joins", "having")) or \
+            any(isinstance(e, exp.AggFunc) for e in query.find_all(exp.AggFunc)):
+        return None
+    where = query.args.get("where")
+    if where is not None:
+        from .sql.grammar import conjuncts
+
+        local = [c for c in conjuncts(where.this)
+                 if not (isinstance(c, (exp.EQ, exp.In)) and isinstance(c.this, exp.Column)
+                         and c.this.name in sent)]
+        if local:
+            return None
+    offset = query.args.get("offset")
+    skip = int(offset.expression.name) if offset is not None and isinstance(
+        offset.expression, exp.Literal) else 0
+    return int(limit.expression.name) + skip
 
 
 @dataclass
@@ -108,7 +165,7 @@ class Planner:
         if isinstance(stmt, st.Exec):
             return self._exec(stmt)
         if isinstance(stmt, st.Select):
-            return self._simple(stmt, "select", stmt.where, returning=None)
+            return self._select(stmt)
         if isinstance(stmt, st.Delete):
             return self._simple(stmt, "delete", stmt.where, returning=stmt.returning)
         if isinstance(stmt, st.Replace):
@@ -158,6 +215,55 @@ class Planner:
             return Plan(stmt, (request,), read=True, rows_at=method.rows_at, verb="EXEC",
                         method=method)
         return Plan(stmt, (request,), returning=stmt.returning, verb="EXEC", method=method)
+
+    def _select(self, stmt: st.Select) -> Plan:
+        """The read method is chosen from the top-level ``name = value`` / ``name IN (...)``
+        conditions that name its parameters; those are sent (IN fans out into one request per
+        value), every other condition is left to the local SQL engine."""
+        res = self._resource(stmt)
+        candidates = res.methods_for("select")
+        if not candidates:
+            raise NotSupportedError(self._no_reads(res), statement=stmt.text)
+        known = {p for m in candidates for p in m.params}
+        given = [n for n, _ in (*stmt.where, *stmt.where_in) if n in known]
+        method = self._choose(res, "select", tuple(given), stmt)
+        sent = [n for n in given if n in method.params]
+        equal = {n: v for n, v in stmt.where if n in sent}
+        fan = [(n, values) for n, values in stmt.where_in if n in sent]
+        requests = []
+        for combo in itertools.product(*(values for _, values in fan)):
+            values = {**equal, **{n: v for (n, _), v in zip(fan, combo)}}
+            requests.append(self._request(res, method, values, stmt, ""))
+        provider = self.registry.provider(res.provider)
+        paging = provider.paging
+        if paging is None or not {paging.page, paging.size} <= set(method.params) \
+                or paging.page in sent:
+            paging = None  # not a paged listing, or the user chose the page
+
+        def next_page(req: Request, number: int) -> Request:
+            return self._request(res, method, {**(req.values or {}), paging.page: number}, stmt,
+                                 "")
+
+        select = SelectPlan(query=stmt.query, slots=stmt.slots, sent=frozenset(sent),
+                            paging=paging, next_page=next_page if paging else None,
+                            types=row_types(method), early=_early_stop(stmt.query, sent))
+        return Plan(stmt, tuple(requests), rows_at=method.rows_at, verb="SELECT", method=method,
+                    select=select)
+
+    def _no_reads(self, res: Resource) -> str:
+        """SELECT on a resource without read methods: name the ones that answer instead."""
+        svc = self.registry.service((res.provider, res.service))
+        stem = res.name.rstrip("s")
+        readers = [name for name in svc.resources if name != res.name and stem in name
+                   and any(m["verb"] == "select"
+                           for m in self.registry.summary((res.provider, res.service, name)))]
+        also = (f". To read, SELECT from "
+                f"{', '.join(f'{res.provider}.{res.service}.{r}' for r in readers)}"
+                if readers else "")
+        # stackql's own words first: users search for them
+        return (f"SELECT not supported for this resource ({res.id}), use SHOW METHODS IN "
+                f"{res.id} to view available operations for the resource and then invoke a "
+                f"supported method using the EXEC command{also}")
 
     def _simple(self, stmt, verb: str, pairs, returning) -> Plan:
         res = self._resource(stmt)

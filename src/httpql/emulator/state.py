@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 DEMO_TOKEN = "httpql-emulator-token"
 DEMO_ACCOUNT_ID = "demo-account"
@@ -32,10 +32,12 @@ _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 # Routes below /accounts/{account_id}/realtime/kit/{app_id}: segment patterns -> {HTTP method: handler}.
 _ROUTES = (
     (("meetings", "{meeting_id}", "livestreams"), {"POST": "_start"}),
-    (("livestreams",), {"POST": "_create"}),
+    (("livestreams",), {"POST": "_create", "GET": "_list"}),
+    (("livestreams", "{livestream_id}"), {"GET": "_get_livestream"}),
     (("meetings", "{meeting_id}", "active-livestream", "stop"), {"POST": "_stop"}),
     (("meetings", "{meeting_id}", "active-livestream"), {"GET": "_get_active"}),
 )
+_STATUSES = ("LIVE", "IDLE", "ERRORED", "INVOKED")
 
 
 def json_response(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Response:
@@ -70,11 +72,13 @@ class RealtimeKitState:
         self._lock = threading.Lock()
         self._active: dict[str, dict[str, Any]] = {}  # meeting_id -> its active livestream
         self._independent: dict[str, dict[str, Any]] = {}  # livestream id -> livestream
+        self._all: dict[str, dict[str, Any]] = {}  # livestream id -> livestream, oldest first
 
     def reset(self) -> None:
         with self._lock:
             self._active.clear()
             self._independent.clear()
+            self._all.clear()
 
     def active_livestream(self, meeting_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -84,19 +88,22 @@ class RealtimeKitState:
     def handle(self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes) -> Response:
         if not self._authorized(headers):
             return v4_error(401, 10000, "Authentication error")
-        path = raw_path.split("?", 1)[0].split("#", 1)[0]
+        path, _, query = raw_path.split("#", 1)[0].partition("?")
         match = _match(path)
         if match is None or method not in match[2]:
             return self._generated(method, path, match[2] if match else {}, body)
-        account_id, app_id, methods, meeting_id = match
+        account_id, app_id, methods, ids = match
         action = methods[method]
         if account_id != self.account_id or app_id != self.app_id:
             return kit_error(404, "Error: resource not found")
+        meeting_id = ids.get("meeting_id")
         if meeting_id is not None:
             if not _UUID_RE.fullmatch(meeting_id):
                 return kit_error(404, "Error: resource not found")
             meeting_id = meeting_id.lower()
         try:
+            if action in ("_list", "_get_livestream"):
+                return getattr(self, action)(ids, parse_qs(query))
             return getattr(self, action)(meeting_id, body)
         except _BadRequest as exc:
             return kit_error(400, str(exc))
@@ -155,6 +162,7 @@ class RealtimeKitState:
                 **stream, "disabled": False, "meeting_id": meeting_id, "name": name,
                 "status": "LIVE", "video_config": video_config,
             }
+            self._all[stream["id"]] = self._active[meeting_id]
         return json_response(201, {"success": True, "data": {**stream, "status": "INVOKED"}})
 
     def _create(self, _meeting_id: None, body: bytes) -> Response:
@@ -163,6 +171,7 @@ class RealtimeKitState:
         data = {"disabled": False, **stream, "meeting_id": None, "name": name, "status": "INVOKED"}
         with self._lock:
             self._independent[stream["id"]] = dict(data)
+            self._all[stream["id"]] = self._independent[stream["id"]]
         return json_response(201, {"success": True, "data": data})
 
     def _stop(self, meeting_id: str, body: bytes) -> Response:
@@ -170,9 +179,39 @@ class RealtimeKitState:
         _json_object(body, allowed=())
         with self._lock:
             stream = self._active.pop(meeting_id, None)
+            if stream is not None:
+                stream["status"] = "IDLE"  # still listed, no longer live
         if stream is None:
             return kit_error(400, f"No active livestream found for meeting {meeting_id}")
         return json_response(200, {"success": True, "data": {"message": "Stopped live stream successfully"}})
+
+    def _list(self, _ids: dict, query: dict) -> Response:
+        """GET .../livestreams: paged, newest last, filtered by status and exclude_meetings. The
+        spec types data as one object; real answers list the livestreams, as here."""
+        status = _one(query, "status")
+        if status is not None and status not in _STATUSES:
+            raise _BadRequest(f"Invalid 'status': must be one of {', '.join(_STATUSES)}")
+        page, per_page = _number(query, "page_no", 1), _number(query, "per_page", 50)
+        exclude = _one(query, "exclude_meetings") == "true"
+        with self._lock:
+            streams = [dict(s) for s in self._all.values()
+                       if (status is None or s["status"] == status)
+                       and not (exclude and s["meeting_id"] is not None)]
+        start = (page - 1) * per_page
+        shown = streams[start:start + per_page]
+        paging = {"start_offset": start + 1 if shown else start, "end_offset": start + len(shown),
+                  "total_count": len(streams)}
+        return json_response(200, {"success": True, "data": shown, "paging": paging})
+
+    def _get_livestream(self, ids: dict, _query: dict) -> Response:
+        with self._lock:
+            stream = self._all.get(ids["livestream_id"])
+            stream = dict(stream) if stream is not None else None
+        if stream is None:
+            return kit_error(404, f"No livestream found with id {ids['livestream_id']}")
+        return json_response(200, {"success": True, "data": {
+            "livestream": stream, "session": None,
+            "paging": {"start_offset": 1, "end_offset": 1, "total_count": 1}}})
 
     def _get_active(self, meeting_id: str, _body: bytes) -> Response:
         stream = self.active_livestream(meeting_id)
@@ -181,8 +220,9 @@ class RealtimeKitState:
         return json_response(200, {"success": True, "data": stream})
 
 
-def _match(path: str) -> tuple[str, str, dict[str, str], str | None] | None:
-    """(account_id, app_id, methods, meeting_id) for a routable path, else None.
+def _match(path: str) -> tuple[str, str, dict[str, str], dict[str, str]] | None:
+    """(account_id, app_id, methods, ids) for a routable path, else None; ``ids`` holds the
+    path's variable segments ({meeting_id}, {livestream_id}).
 
     Segments are decoded after splitting, so an encoded `/` (%2F) stays inside its segment.
     """
@@ -195,15 +235,29 @@ def _match(path: str) -> tuple[str, str, dict[str, str], str | None] | None:
     for pattern, methods in _ROUTES:
         if len(pattern) != len(rest):
             continue
-        meeting_id = None
+        ids: dict[str, str] = {}
         for want, got in zip(pattern, rest, strict=True):
-            if want == "{meeting_id}":
-                meeting_id = got
+            if want.startswith("{"):
+                ids[want[1:-1]] = got
             elif want != got:
                 break
         else:
-            return segments[1], segments[4], methods, meeting_id
+            return segments[1], segments[4], methods, ids
     return None
+
+
+def _one(query: dict, name: str) -> str | None:
+    values = query.get(name)
+    return values[-1] if values else None
+
+
+def _number(query: dict, name: str, default: int) -> int:
+    value = _one(query, name)
+    if value is None:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise _BadRequest(f"Invalid '{name}': must be a whole number >= 1")
+    return int(value)
 
 
 def _json_object(body: bytes, allowed: tuple[str, ...]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import InterfaceError, ManifestError
 from .checks import Checker, ecma_pattern, shown
 from .index import Index
-from .model import Provider, Registry, Resource, Service, method_summary
+from .model import DOTTED_PATH, Paging, Provider, Registry, Resource, Service, method_summary
 
 __all__ = ["default_paths", "load_registry", "ecma_pattern"]
 
@@ -126,7 +126,7 @@ def _load_provider(path: Path, problems: list[str], index: Index | None) -> Prov
 def _provider(path: Path, doc: dict, problems: list[str]) -> Provider | None:
     c = Checker(path, problems)
     c.keys("", doc, {"id", "version", "title", "description", "base_url", "base_url_env", "auth",
-                     "services", "rate_limit"}, {"id", "base_url", "services"})
+                     "services", "rate_limit", "paging"}, {"id", "base_url", "services"})
     pid = c.str("id", doc.get("id"), required=True)
     c.name("id", pid, "provider")
     if pid and pid != path.parent.name:
@@ -164,6 +164,7 @@ def _provider(path: Path, doc: dict, problems: list[str]) -> Provider | None:
     if base_url:
         _check_base_url(c, base_url, prov)
     prov.rate_limit = _rate_limit(c, doc.get("rate_limit"))
+    prov.paging = _paging(c, doc.get("paging"))
     services = doc.get("services")
     if not isinstance(services, dict) or not services:
         c.bad("services", "must map each service name to its title and description")
@@ -193,6 +194,33 @@ def _check_base_url(c: Checker, url: str, prov: Provider) -> None:
 
 
 # --- <service>/<resource>.yaml --------------------------------------------------------------------
+
+def _paging(c: Checker, value) -> Paging | None:
+    """paging: {page: page_no, size: per_page, first: 1, items: $.data, counters: [...]}."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        c.bad("paging", f"must be a mapping with page, size, first, items and counters, got "
+                        f"{shown(value)}")
+        return None
+    c.keys("paging", value, {"page", "size", "first", "items", "counters"}, {"page", "size"})
+    first = value.get("first", 1)
+    if type(first) is not int or first < 0:
+        c.bad("paging.first", f"must be the first page's number (0 or 1), got {shown(first)}")
+        first = 1
+    counters = value.get("counters") or []
+    paths = [value.get("items")] + list(counters) if isinstance(counters, list) else None
+    if paths is None:
+        c.bad("paging.counters", f"must be a list of JSONPaths, got {shown(counters)}")
+        return None
+    for key, path in zip(["paging.items"] + [f"paging.counters[{i}]" for i in
+                                             range(len(counters))], paths):
+        if path is not None and (not isinstance(path, str) or not DOTTED_PATH.fullmatch(path)):
+            c.bad(key, f"must be a path like $.data.paging, got {shown(path)}")
+    return Paging(page=c.str("paging.page", value.get("page"), required=True),
+                  size=c.str("paging.size", value.get("size"), required=True), first=first,
+                  items=value.get("items"), counters=tuple(counters))
+
 
 def _rate_limit(c: Checker, value) -> tuple[int, float] | None:
     """rate_limit: {requests: 1200, seconds: 300}: the API's budget per token."""

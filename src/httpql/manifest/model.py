@@ -12,6 +12,16 @@ from ..errors import ProgrammingError
 VERBS = ("select", "insert", "delete", "update", "replace", "exec")  # stackql's SHOW METHODS order
 LOCATIONS = ("path", "query", "header", "body")
 TYPES = ("string", "integer", "number", "boolean", "object", "array")
+DOTTED_PATH = re.compile(r"\$(?:\.[A-Za-z_][A-Za-z0-9_]*)*")  # $.data.paging: a plain walk
+
+
+def walk(value, path: str | None):
+    """The value at a dotted path ($.a.b) of decoded JSON, or None where it is absent."""
+    for part in (path or "$").split(".")[1:]:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
 
 
 @dataclass(frozen=True)
@@ -203,6 +213,19 @@ class Service:
     resources: Resources = field(default_factory=lambda: Resources())
 
 
+@dataclass(frozen=True)
+class Paging:
+    """How a provider's list operations page: the query parameters that pick the page and its
+    size, the first page's number, where a page's items are (an empty list ends the listing)
+    and where the counters are ({end_offset, total_count}; the first path found is used)."""
+
+    page: str
+    size: str
+    first: int = 1
+    items: str | None = None
+    counters: tuple[str, ...] = ()
+
+
 @dataclass
 class Provider:
     id: str
@@ -215,6 +238,7 @@ class Provider:
     credentials_env: str | None
     services: dict[str, Service] = field(default_factory=dict)
     permission_hint: str | None = None  # what a token needs, for 401/403 and missing-token errors
+    paging: Paging | None = None  # how list operations page (None: they don't)
     rate_limit: tuple[int, float] | None = None  # (requests, seconds) the API allows per token
 
 
