@@ -23,7 +23,7 @@ def fetch(plan: Plan, req: Request, send, page_limit: int, result, so_far: list)
     sel, paging = plan.select, plan.select.paging
     rows: list[dict] = []
     number = paging.first if paging else None
-    pages = 0
+    pages = items = 0
     while True:
         try:
             response = send(req)
@@ -36,6 +36,8 @@ def fetch(plan: Plan, req: Request, send, page_limit: int, result, so_far: list)
         result.statuses.append(response.status)
         rows += [_row(item, sel.types) for item in extract(response.body, plan.rows_at)]
         pages += 1
+        listed = walk(response.body, paging.items) if paging and paging.items else None
+        items += len(listed) if isinstance(listed, list) else 1
         if paging is None or _last_page(response.body, paging):
             return rows
         if sel.early is not None and len(so_far) + len(rows) >= sel.early:
@@ -44,7 +46,7 @@ def fetch(plan: Plan, req: Request, send, page_limit: int, result, so_far: list)
             total = _total(response.body, paging)
             of = f" of {total:,}" if total is not None else ""
             result.warnings.append(
-                f"{req.operation}: stopped after {pages} pages ({len(rows):,}{of} items fetched); "
+                f"{req.operation}: stopped after {pages} pages ({items:,}{of} items fetched); "
                 f"the rest was not read: raise --page-limit (page_limit=), set "
                 f"{paging.size} for bigger pages, or narrow the query with WHERE")
             return rows

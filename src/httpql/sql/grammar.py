@@ -500,6 +500,13 @@ def _select(tree: exp.Select, kw: dict) -> st.Select:
                                 statement=kw["text"])
     _only(tree, {"expressions", "from_", "where", "joins", "group", "having", "order", "limit",
                  "offset", "distinct"}, "SELECT")
+    for join in tree.args.get("joins") or ():
+        if not (isinstance(join.this, exp.Table) and isinstance(join.this.this, exp.Anonymous)):
+            raise NotSupportedError(f"JOIN between resources is not supported yet (line "
+                                    f"{kw['line']}); a table function such as json_each(data) "
+                                    "is", statement=kw["text"])
+    table = src.this.copy()
+    table.set("alias", None)  # FROM a.b.c AS t: the alias is the local engine's business
     equal: dict[str, st.Value] = {}
     among: dict[str, tuple[st.Value, ...]] = {}
     where = tree.args.get("where")
@@ -517,7 +524,7 @@ def _select(tree: exp.Select, kw: dict) -> st.Select:
     simple = [_path(_unalias(n)) for n in tree.expressions]
     columns = (_columns(tree.expressions, kw["text"], "SELECT")
                if all(p is not None for p in simple) else ())
-    return st.Select(target=_table_name(src.this), columns=columns, where=tuple(equal.items()),
+    return st.Select(target=_table_name(table), columns=columns, where=tuple(equal.items()),
                      where_in=tuple(among.items()), slots=slots, query=tree, **kw)
 
 
