@@ -170,3 +170,22 @@ def test_loose_values_are_normalised_to_the_declared_type():
     assert normalise("12", "integer") == 12
     assert normalise([1], "object") == [1]  # cannot be normalised: kept as it came
     assert normalise("n/a", "integer") == "n/a"
+
+
+def test_unnest_gives_one_row_per_livestream_with_its_fields_as_columns(emulator, conn,
+                                                                         meeting_id):
+    create(conn, "a", "b")
+    start(conn, meeting_id, "live-one")
+    rows = conn.execute(f"SELECT l.name, l.status, l.meeting_id FROM {SVC}.kit_livestreams, "
+                        f"UNNEST(data) AS l WHERE {WHERE} AND per_page = 1 "
+                        "ORDER BY l.name DESC")
+    assert rows == [{"name": "live-one", "status": "LIVE", "meeting_id": meeting_id},
+                    {"name": "b", "status": "INVOKED", "meeting_id": None},
+                    {"name": "a", "status": "INVOKED", "meeting_id": None}]
+    (counted,) = conn.execute(f"SELECT COUNT(*) AS n FROM {SVC}.kit_livestreams, UNNEST(data) "
+                              f"AS l WHERE {WHERE} AND l.status = 'INVOKED'")
+    assert counted == {"n": 2}
+    everything = conn.execute(f"SELECT l.* FROM {SVC}.kit_livestreams, UNNEST(data) AS l "
+                              f"WHERE {WHERE} LIMIT 1")
+    assert everything[0]["name"] == "a" and "stream_key" in everything[0]
+    assert not any(k.startswith("_httpql") for k in everything[0])

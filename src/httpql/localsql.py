@@ -15,12 +15,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 
 from sqlglot import exp
 
 from .errors import NotSupportedError, ProgrammingError
 
 TABLE = "rows"
+_PLAIN = (str, int, float, type(None))
+ROW_KEY = "_httpql_row"  # joins an UNNEST table's elements to the row they came from
+# compact and unchecked: these values came from json.loads, so they have no cycles to look for
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
 
 
 def run(query: exp.Select, rows: list[dict], slots: tuple | None = None,
@@ -34,36 +39,134 @@ def run(query: exp.Select, rows: list[dict], slots: tuple | None = None,
     (a query over zero rows still knows data.status)."""
     fields = _fields(rows)
     fields += [f for f in declared if f not in fields]
-    query = query.copy()
-    if slots is not None:
-        _fill(query, slots)
-    if sent:
-        _drop_conditions(query, sent)
-    query = rewrite(query, fields)
-    sql = query.sql(dialect="sqlite")
+    plan = _translated(query, slots, sent, fields)
+    sql, star, used, used_of_alias = plan.sql, plan.star, plan.used, plan.used_of_alias
+    unnested = [(alias, table, _elements(rows, parts)) for alias, table, parts in plan.unnest]
+    kinds = {f: _kind(rows, f) for f in fields if star or f in used}
     db = sqlite3.connect(":memory:")
     try:
-        cols = ", ".join(_quote(f) for f in fields) or '"_"'
-        db.execute(f"CREATE TABLE {TABLE} ({cols})")  # names quoted, never user values
-        if fields:
-            marks = ", ".join("?" for _ in fields)
-            db.executemany(f"INSERT INTO {TABLE} VALUES ({marks})",
-                           [[_store(r.get(f)) for f in fields] for r in rows])
-        elif rows:
-            db.executemany(f"INSERT INTO {TABLE} VALUES (?)", [[None] for _ in rows])
+        _table(db, TABLE, fields, [[_store(r.get(f)) if star or f in used else None
+                                    for f in fields] for r in rows])
+        for alias, table, items in unnested:
+            # only the element fields the query names become columns (all of them for a *)
+            wanted = (_fields([e for _, e in items]) if star else
+                      list(dict.fromkeys(f for a, f in used_of_alias
+                                         if a == alias and f != ROW_KEY)))
+            kinds.update({f: _kind([e for _, e in items], f) for f in wanted})
+            plain = not any(kinds.get(f) for f in wanted)  # nothing to encode: no _store call
+            _table(db, table, [ROW_KEY, *wanted],
+                   [(n, *map(e.get, wanted)) if plain else (n, *[_store(e.get(f)) for f in wanted])
+                    for n, e in items])
         try:
             cursor = db.execute(sql)
         except sqlite3.Error as e:
             raise ProgrammingError(f"the local SQL engine refused the query: {e}") from None
         names = _unique([d[0] for d in cursor.description])
-        kinds = {f: _kind(rows, f) for f in fields}
         out = [{n: _load(v, kinds.get(n)) for n, v in zip(names, values)} for values in cursor]
+        if unnested and ROW_KEY in names:  # the join key, shown only by a *: not the user's
+            names.remove(ROW_KEY)
+            for row in out:
+                del row[ROW_KEY]
         return names, out
     finally:
         db.close()
 
 
-def rewrite(query: exp.Select, fields: list[str]) -> exp.Select:
+@dataclass(frozen=True)
+class _Translation:
+    sql: str
+    star: bool  # the query reads every column
+    used: frozenset  # fields of the rows table it names
+    used_of_alias: frozenset  # (alias, field) pairs of UNNEST tables it may name
+    unnest: tuple  # (alias, table, path) per UNNEST
+
+
+def _translated(query: exp.Select, slots, sent: frozenset, fields: list[str]) -> _Translation:
+    """The SQLite text of ``query`` with these values, over rows with these fields: the same
+    statement run again (a script, a loop, the shell) reuses it, kept on the parsed tree."""
+    key = (slots, sent, tuple(fields))
+    try:
+        cache = query.meta.setdefault("httpql_translations", {})
+        found = cache.get(key)
+    except TypeError:  # a value that cannot be a key (a dict bound to a placeholder)
+        cache, found = None, None
+    if found is not None:
+        return found
+    query = query.copy()
+    if slots is not None:
+        _fill(query, slots)
+    if sent:
+        _drop_conditions(query, sent)
+    unnest = _unnest(query, set(fields))
+    query = rewrite(query, fields, {alias for alias, _, _ in unnest})
+    columns = list(query.find_all(exp.Column, exp.Star))
+    star = any(isinstance(n, exp.Star) for n in columns)
+    columns = [c for c in columns if isinstance(c, exp.Column)]
+    # an unqualified name may be an element's field: keep every alias's field of that name
+    used_of_alias = {(c.table, c.name) for c in columns if c.table}
+    used_of_alias |= {(alias, c.name) for c in columns if not c.table for alias, _, _ in unnest}
+    found = _Translation(sql=query.sql(dialect="sqlite", copy=False), star=star,
+                         used=frozenset(c.name for c in columns if c.table == TABLE),
+                         used_of_alias=frozenset(used_of_alias), unnest=tuple(unnest))
+    if cache is not None:
+        if len(cache) > 64:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
+def _table(db, name: str, columns: list[str], values: list[list]) -> None:
+    cols = ", ".join(_quote(c) for c in columns) or '"_"'
+    db.execute(f"CREATE TABLE {name} ({cols})")  # names quoted, never user values
+    if values:
+        marks = ", ".join("?" for _ in (columns or ["_"]))
+        insert = f"INSERT INTO {name} VALUES ({marks})"
+        try:
+            db.executemany(insert, values if columns else [[None] for _ in values])
+        except (sqlite3.InterfaceError, sqlite3.ProgrammingError):
+            # a later value of another type than the first (a dict among strings): encode all
+            db.execute(f"DELETE FROM {name}")
+            db.executemany(insert, [[_store(v) for v in row] for row in values])
+
+
+def _unnest(query: exp.Select, top: set[str]) -> list:
+    """``FROM resource, UNNEST(data) AS l``: one row per element of each row's ``data`` list,
+    its fields as columns of ``l``, unpacked in Python rather than by SQLite's JSON functions
+    (the elements are Python values already). Each becomes a table joined on the row it came
+    from; this returns (alias, table, path) for each."""
+    out = []
+    for i, join in enumerate(query.args.get("joins") or ()):
+        if not isinstance(join.this, exp.Unnest):
+            continue
+        unnest = join.this
+        source = unnest.expressions[0] if len(unnest.expressions) == 1 else None
+        parts = [p.name for p in source.parts] if isinstance(source, exp.Column) else []
+        if not parts or parts[0] not in top:
+            raise ProgrammingError("UNNEST takes one field of the rows, like UNNEST(data), got "
+                                   f"{unnest.sql()}")
+        alias = unnest.alias or "unnest"
+        table = f"unnest_{i}"
+        join.replace(exp.Join(this=exp.to_table(table).as_(alias, quoted=True),
+                              on=exp.EQ(this=exp.column(ROW_KEY, table=alias, quoted=True),
+                                        expression=exp.column("rowid", table=TABLE))))
+        out.append((alias, table, tuple(parts)))
+    return out
+
+
+def _elements(rows: list[dict], parts: tuple[str, ...]) -> list[tuple[int, dict]]:
+    """(row number, element) for each element of the list at ``parts`` in each row; a value
+    that is not a list counts as one element, a non-object element as {"value": ...}."""
+    items = []
+    for n, row in enumerate(rows, 1):
+        value = row.get(parts[0])
+        for key in parts[1:]:
+            value = value.get(key) if isinstance(value, dict) else None
+        elements = value if isinstance(value, list) else [value] if value is not None else []
+        items += [(n, e if isinstance(e, dict) else {"value": e}) for e in elements]
+    return items
+
+
+def rewrite(query: exp.Select, fields: list[str], aliases: set[str] = frozenset()) -> exp.Select:
     """``query`` over the table of rows: FROM the resource becomes FROM rows, dotted paths into
     fields become json_extract, and a path selected without an alias keeps its dotted name."""
     source = query.args.get("from_")
@@ -71,6 +174,7 @@ def rewrite(query: exp.Select, fields: list[str]) -> exp.Select:
         raise NotSupportedError("SELECT without FROM a resource is not supported yet")
     if query.args.get("joins") and any(isinstance(j.this, exp.Table)
                                        and not isinstance(j.this.this, exp.Anonymous)
+                                       and j.this.name not in {f"unnest_{i}" for i in range(99)}
                                        for j in query.args["joins"]):
         raise NotSupportedError("JOIN between resources is not supported yet; a table function "
                                 "such as json_each(data) is")
@@ -80,18 +184,24 @@ def rewrite(query: exp.Select, fields: list[str]) -> exp.Select:
         # sqlglot writes json_extract as SQLite's -> (JSON text: '"a"' for the string a);
         # json_extract itself gives SQL values, and needs no SQLite 3.38
         node.replace(exp.Anonymous(this="json_extract", expressions=[
-            node.this, exp.Literal.string(node.expression.sql(dialect="sqlite")[1:-1])]))
+            node.this, exp.Literal.string(node.expression.sql(dialect="sqlite", copy=False)[1:-1])]))
     top = set(fields)
     for i, node in enumerate(query.expressions):
         if isinstance(node, exp.Column) and len(node.parts) > 1 and node.parts[0].name in top:
-            query.expressions[i] = exp.alias_(node.copy(), ".".join(p.name for p in node.parts),
-                                              quoted=True)
+            query.expressions[i] = exp.alias_(node, ".".join(p.name for p in node.parts),
+                                              quoted=True, copy=False)
+        elif isinstance(node, exp.Column) and len(node.parts) > 2 and \
+                node.parts[0].name in aliases:  # l.video_config.height: "video_config.height"
+            query.expressions[i] = exp.alias_(node, ".".join(p.name for p in node.parts[1:]),
+                                              quoted=True, copy=False)
     for column in list(query.find_all(exp.Column)):
         parts = [p.name for p in column.parts]
         if len(parts) > 1 and parts[0] == alias and parts[1] in top:
             parts = parts[1:]  # SELECT t.data.status FROM ... t
         if parts and parts[0] in top:
             column.replace(_path(parts))
+        elif len(parts) > 2 and parts[0] in aliases:  # l.video_config.height
+            column.replace(_path(parts[1:], table=parts[0]))
     return query
 
 
@@ -131,8 +241,8 @@ def _drop_conditions(query: exp.Select, names: frozenset[str]) -> None:
         query.set("where", None)
 
 
-def _path(parts: list[str]) -> exp.Expr:
-    head = exp.column(parts[0], table=TABLE, quoted=True)  # json_each has an id column too
+def _path(parts: list[str], table: str = TABLE) -> exp.Expr:
+    head = exp.column(parts[0], table=table, quoted=True)  # json_each has an id column too
     if len(parts) == 1:
         return head
     path = "$" + "".join(f".{_json_key(p)}" for p in parts[1:])
@@ -152,8 +262,10 @@ def _fields(rows: list[dict]) -> list[str]:
 
 
 def _store(value):
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, (dict, list)):
-        return json.dumps(value)
+        return _ENCODE(value)
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, (str, int, float)) or value is None:
@@ -162,10 +274,16 @@ def _store(value):
 
 
 def _kind(rows: list[dict], field: str) -> str | None:
-    """'json' or 'bool' when every value of the field is one (read back as such), else None."""
-    kinds = {("json" if isinstance(v, (dict, list)) else "bool" if isinstance(v, bool) else "x")
-             for r in rows if (v := r.get(field)) is not None}
-    return kinds.pop() if len(kinds) == 1 and kinds != {"x"} else None
+    """'json' or 'bool' when the field's values are objects/arrays or booleans (read back as
+    such), else None. The first value decides: an API's field holds one type (a loose one was
+    normalised to its declared type before), and scanning every row would cost more than the
+    query."""
+    for r in rows:
+        v = r.get(field)
+        if v is not None:
+            return "json" if isinstance(v, (dict, list)) else "bool" if isinstance(v, bool) \
+                else None
+    return None
 
 
 def _load(value, kind: str | None):

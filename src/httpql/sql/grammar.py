@@ -501,10 +501,12 @@ def _select(tree: exp.Select, kw: dict) -> st.Select:
     _only(tree, {"expressions", "from_", "where", "joins", "group", "having", "order", "limit",
                  "offset", "distinct"}, "SELECT")
     for join in tree.args.get("joins") or ():
-        if not (isinstance(join.this, exp.Table) and isinstance(join.this.this, exp.Anonymous)):
+        if not (isinstance(join.this, exp.Unnest) or (isinstance(join.this, exp.Table)
+                                                       and isinstance(join.this.this,
+                                                                      exp.Anonymous))):
             raise NotSupportedError(f"JOIN between resources is not supported yet (line "
-                                    f"{kw['line']}); a table function such as json_each(data) "
-                                    "is", statement=kw["text"])
+                                    f"{kw['line']}); UNNEST(data) and table functions such as "
+                                    "json_each(data) are", statement=kw["text"])
     table = src.this.copy()
     table.set("alias", None)  # FROM a.b.c AS t: the alias is the local engine's business
     equal: dict[str, st.Value] = {}
