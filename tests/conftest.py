@@ -133,11 +133,11 @@ def _no_debug_logging_left_behind():
     yield
     import logging
 
-    from httpql.cli import main
+    from httpql.cli import debuglog, main
 
     for name in ("httpx", "httpcore"):
         log = logging.getLogger(name)
-        for handler in [h for h in log.handlers if isinstance(h, main._Stderr)]:
+        for handler in [h for h in log.handlers if isinstance(h, debuglog.Stderr)]:
             log.removeHandler(handler)
         log.setLevel(logging.NOTSET)
     main._DEBUG["on"] = False

@@ -424,3 +424,33 @@ def test_terminal_escapes_in_an_api_error_are_shown_escaped():
     with contextlib.redirect_stderr(err):
         report(info.value)  # what `httpql exec` prints
     assert "\x1b" not in err.getvalue() and "\\x1b[31mred" in err.getvalue()
+
+
+def test_time_queued_behind_the_rate_limit_is_not_counted_as_waiting_for_an_answer():
+    """A batch over the client's own budget queues; a POST that was never sent must not come
+    back as 'no answer within the total timeout, it may have been acted on'."""
+    import time
+
+    from httpql.http.retry import Retrying, RetryPolicy
+    from httpql.plan import Request
+
+    class SlowLimiter:
+        def acquire(self, stop=None):
+            time.sleep(0.3)  # longer than the whole total timeout below
+            return True
+
+    req = Request("POST", BASE + "/x", operation="op")
+    retrying = Retrying(RetryPolicy(), req, deadline=time.monotonic() + 0.2)
+    assert retrying.run(lambda: retrying.deadline - time.monotonic(), SlowLimiter()) > 0.1
+
+
+def test_a_loopback_base_url_keeps_no_client_side_budget(emulator, conn):
+    from httpql.plan import Request
+
+    limiter = conn.limiter(Request("GET", emulator.base_url + "/x",
+                                   resource="cloudflare.realtime_kit.apps"))
+    assert limiter.requests is None
+    with httpql.connect(token="t") as real:
+        limiter = real.limiter(Request("GET", "https://api.cloudflare.com/client/v4/x",
+                                       resource="cloudflare.realtime_kit.apps"))
+        assert (limiter.requests, limiter.seconds) == (1200, 300)

@@ -360,7 +360,7 @@ def test_no_exception_in_the_chain_holds_the_token(emu):
 def test_the_debug_log_filter_masks_bearer_values_and_credential_variables(monkeypatch):
     import logging
 
-    from httpql.cli.main import _MaskCredentials
+    from httpql.cli.debuglog import MaskCredentials as _MaskCredentials
 
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN + "\n")
     record = logging.LogRecord("httpx", logging.DEBUG, __file__, 1,

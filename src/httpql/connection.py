@@ -349,6 +349,8 @@ class Connection:
             if limit is None:
                 provider = self.registry.providers.get(pid)
                 declared = provider.rate_limit if provider is not None else None
+                if declared and _loopback_url(req.url):
+                    declared = None  # a local emulator or proxy, not the provider's budget
                 limiter = RateLimiter(*declared) if declared else RateLimiter()
             elif limit == OFF:
                 limiter = RateLimiter()
@@ -407,6 +409,14 @@ class Connection:
             what = ("The operation was" if total == 1 else f"{total} operations were")
             result.message = f"{what} despatched successfully (HTTP {codes})"
         return result
+
+
+def _loopback_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    from .plan import _is_loopback
+
+    return _is_loopback(urlsplit(url).hostname or "")
 
 
 def _span(first: int, last: int, noun: str) -> str:

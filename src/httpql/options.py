@@ -56,7 +56,8 @@ class Options:
     rate_limit: RateLimit | str | None = _opt(
         None, "rate", "Client-side limit shared by all requests of the connection, as "
                       "REQUESTS/SECONDS (e.g. 600/300), or 'none'. Default: the provider's "
-                      "declared limit (Cloudflare: 1200/300); none with --emulator.")
+                      "declared limit (Cloudflare: 1200/300); none with --emulator or a "
+                      "loopback base URL.")
     page_limit: int = _opt(20, "count", "Most pages a SELECT fetches per request (as stackql); "
                                         "a listing cut short says so on stderr.", low=1)
     on_error: str = _opt("continue", "choice", "In a batch, after a record fails: 'continue' "

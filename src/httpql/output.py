@@ -13,8 +13,6 @@ import io
 import json
 import re
 
-from wcwidth import wcswidth, wcwidth
-
 FORMATS = ("table", "json", "ndjson", "csv", "text")
 MARK = "…"  # ends a cell cut to fit the terminal
 MIN_CELL = 5  # narrowest a column is cut to; below that the table is left wider than the screen
@@ -41,6 +39,8 @@ def _escape_char(m: re.Match) -> str:
 
 def width(text: str) -> int:
     """Columns ``text`` takes on a terminal: 2 for CJK and most emoji, 0 for combining marks."""
+    from wcwidth import wcswidth, wcwidth  # 15 ms to import: only when a table is drawn
+
     n = wcswidth(text)
     return n if n >= 0 else sum(max(wcwidth(ch), 0) for ch in text)
 
@@ -162,6 +162,8 @@ def clip(text: str, w: int, center: bool = False) -> str:
         if center:
             return " " * (pad // 2) + text + " " * (pad - pad // 2)
         return text + " " * pad
+    from wcwidth import wcwidth
+
     out, used = [], 0
     for ch in text:
         cw = max(wcwidth(ch), 0)

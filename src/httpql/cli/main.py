@@ -7,7 +7,6 @@ Data goes to stdout, diagnostics to stderr. Exit codes: 0 ok, 1 statement or API
 from __future__ import annotations
 
 import functools
-import logging  # already loaded by click; the --debug handler below subclasses it
 import signal
 import sys
 
@@ -120,48 +119,14 @@ _DEBUG = {"on": False}
 
 
 def debug_logging(credential_vars: set[str]) -> None:
-    """httpx and httpcore loggers at DEBUG on stderr, through a filter that masks credentials:
-    anything after "Bearer" and the values of the providers' credential variables (httpx does
-    not log headers today; the filter keeps that true whatever a version logs)."""
+    """httpx's and httpcore's own log on stderr, credentials masked (``cli/debuglog.py``;
+    imported only for --debug: the logging package is 10 ms of start-up)."""
     if _DEBUG["on"]:
         return
     _DEBUG["on"] = True
-    handler = _Stderr()
-    handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
-    handler.addFilter(_MaskCredentials(credential_vars))
-    for name in ("httpx", "httpcore"):
-        log = logging.getLogger(name)
-        log.setLevel(logging.DEBUG)
-        log.addHandler(handler)
+    from .debuglog import start
 
-
-class _Stderr(logging.Handler):
-    """Writes to whatever sys.stderr is at the time (the shell and tests may swap it)."""
-
-    def emit(self, record) -> None:
-        try:
-            sys.stderr.write(self.format(record) + "\n")
-        except Exception:
-            self.handleError(record)
-
-
-class _MaskCredentials(logging.Filter):
-    def __init__(self, credential_vars: set[str]) -> None:
-        super().__init__()
-        self.credential_vars = credential_vars
-
-    def filter(self, record) -> bool:
-        import os
-        import re
-
-        text = record.getMessage()
-        text = re.sub(r"(?i)(bearer\s+)[^\s'\",;)\]]+", r"\1****", text)
-        for name in self.credential_vars:
-            token = os.environ.get(name, "").strip()
-            if token:
-                text = text.replace(token, "****")
-        record.msg, record.args = text, None
-        return True
+    start(credential_vars)
 
 
 def guarded(f):
@@ -221,7 +186,25 @@ def _quiet_broken_pipe() -> None:
     sys.exit(128 + signal.SIGPIPE)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Subcommands kept in their own modules load when named (or listed for --help), so
+    `httpql exec` does not pay for importing them."""
+
+    LAZY = {"provider": ("httpql.cli.provider", "provider_group")}
+
+    def list_commands(self, ctx) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx, name):
+        if name in self.LAZY:
+            import importlib
+
+            module, attr = self.LAZY[name]
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="httpql")
 def cli() -> None:
     """SQL for REST APIs: drive Cloudflare Realtime Kit with SELECT, INSERT and EXEC."""
@@ -438,6 +421,4 @@ def main() -> None:
     cli(prog_name="httpql")
 
 
-from .provider import provider_group  # noqa: E402  (kept apart: its own module)
 
-cli.add_command(provider_group)

@@ -90,8 +90,10 @@ class Retrying:
         """Attempts until one succeeds or an error is final (threads). ``limiter``: the
         connection's RateLimiter, waited on before each attempt and paused by a 429."""
         while True:
+            queued = time.monotonic()
             if limiter is not None and not limiter.acquire(stop=stop):
                 raise NotSent()
+            self._start_clock(queued)
             self.attempts += 1
             try:
                 return attempt()
@@ -107,8 +109,10 @@ class Retrying:
         import asyncio
 
         while True:
+            queued = time.monotonic()
             if limiter is not None:
                 await limiter.acquire_async()
+            self._start_clock(queued)
             self.attempts += 1
             try:
                 return await attempt()
@@ -118,6 +122,13 @@ class Retrying:
                 limiter.pause(delay)
             else:
                 await asyncio.sleep(delay)
+
+    def _start_clock(self, queued: float) -> None:
+        """The total timeout counts from the first send: time spent queued behind the client's
+        own rate limit, before anything went out, must not turn into "no answer in time, the
+        POST may have been acted on". Later waits are retry waits, bounded by decide()."""
+        if self.attempts == 0 and self.deadline is not None:
+            self.deadline += time.monotonic() - queued
 
     def decide(self, exc: BaseException) -> tuple[float, bool]:
         """What to do after attempt number ``self.attempts`` failed with ``exc``: the seconds
