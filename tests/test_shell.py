@@ -110,13 +110,13 @@ def test_every_command_has_one_help_line():
 def test_statement_keywords_at_the_start(registry):
     assert "SHOW" in complete(registry, "") and "INSERT INTO" in complete(registry, "")
     assert complete(registry, "se") == ["SELECT"]
-    assert complete(registry, "ex") == ["EXEC"]
+    assert complete(registry, "ex") == ["EXEC", "EXPLAIN"]
     assert complete(registry, "SHOW PROVIDERS; des") == ["DESCRIBE"]
 
 
 def test_show_kinds(registry):
     assert complete(registry, "SHOW ") == ["PROVIDERS", "SERVICES IN", "RESOURCES IN",
-                                           "METHODS IN", "EXTENDED"]
+                                           "METHODS IN", "INSERT INTO", "EXTENDED"]
     assert complete(registry, "show me") == ["METHODS IN"]
     assert complete(registry, "SHOW EXTENDED ") == ["SERVICES IN", "RESOURCES IN", "METHODS IN"]
     assert complete(registry, "SHOW METHODS ") == ["IN"]

@@ -118,3 +118,20 @@ def test_show_insert_into_makes_a_statement_that_runs(emulator, cli_env, tmp_pat
     (req,) = emulator.requests
     assert req.method == "POST" and req.raw_path.endswith(f"/meetings/{MEETING}/livestreams")
     assert req.json() == {"name": "town-hall", "video_config": {"height": 720, "width": 1280}}
+
+
+def test_the_shell_completes_the_new_forms():
+    from httpql.cli.completion import suggest
+
+    with httpql.connect(token="t") as conn:
+        def complete(text):
+            return suggest(conn.registry, text, len(text))
+
+        assert "INSERT INTO" in complete("SHOW ")
+        assert complete("SHOW INSERT ") == ["INTO", "/*+ REQUIRED */ INTO"]
+        assert RESOURCE in complete("SHOW INSERT INTO cloudflare.realtime_kit.live")
+        assert f"{RESOURCE}.create_independent_livestream" in complete(
+            f"SHOW INSERT INTO {RESOURCE}.")
+        assert complete(f"SHOW METHODS IN {RESOURCE} W") == ["WHERE"]
+        assert complete("EXP") == ["EXPLAIN"]
+        assert complete("EXPLAIN ") == complete("")

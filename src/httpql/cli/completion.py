@@ -15,7 +15,8 @@ from ..output import FORMATS
 from . import meta_commands
 from .sqltext import Token, code, lex
 
-STATEMENTS = ("SELECT", "INSERT INTO", "EXEC", "SHOW", "DESCRIBE", "UPDATE", "DELETE FROM")
+STATEMENTS = ("SELECT", "INSERT INTO", "EXEC", "SHOW", "DESCRIBE", "UPDATE", "REPLACE",
+              "DELETE FROM", "EXPLAIN")
 SHOW_KINDS = ("PROVIDERS", "SERVICES IN", "RESOURCES IN", "METHODS IN")
 # how many dotted parts the name after SHOW <kind> IN has
 SHOW_DEPTH = {"SERVICES": 1, "RESOURCES": 2, "METHODS": 3}
@@ -57,6 +58,8 @@ def _suggest(registry: Registry, ctx: list[str], upper: list[str], word: str,
              later: list[str]) -> list[str]:
     if not upper:
         return _match(STATEMENTS, word)
+    if upper[0] == "EXPLAIN":  # completes as the statement it explains
+        return _suggest(registry, ctx[1:], upper[1:], word, later)
     first, prev = upper[0], upper[-1]
     if "RETURNING" in upper:
         return _returning(registry, ctx, upper, word)
@@ -108,12 +111,20 @@ def _files(word: str) -> list[str]:
 
 
 def _suggest_show(registry: Registry, rest: list[str], word: str) -> list[str]:
+    if rest[:1] == ["INSERT"]:  # SHOW INSERT [/*+ REQUIRED */] INTO resource[.method]
+        rest = rest[1:]
+        if not rest:
+            return _match(["INTO", "/*+ REQUIRED */ INTO"], word)
+        if rest == ["INTO"]:
+            return _names(registry, word, 3) + (_names(registry, word, 4) if word.count(".") >= 3
+                                                else [])
+        return []
     kinds = list(SHOW_KINDS)
     if rest[:1] == ["EXTENDED"]:
         rest = rest[1:]
         kinds.remove("PROVIDERS")
     else:
-        kinds.append("EXTENDED")
+        kinds += ["INSERT INTO", "EXTENDED"]
     if not rest:
         return _match(kinds, word)
     kind = rest[0]
@@ -122,7 +133,7 @@ def _suggest_show(registry: Registry, rest: list[str], word: str) -> list[str]:
     if len(rest) == 2 and rest[1] == "IN" and kind in SHOW_DEPTH:
         return _names(registry, word, SHOW_DEPTH[kind])
     if len(rest) == 3 and rest[1] == "IN":
-        return _match(["LIKE"], word)
+        return _match(["LIKE", "WHERE"], word)
     return []
 
 
