@@ -414,9 +414,9 @@ class Connection:
 def _loopback_url(url: str) -> bool:
     from urllib.parse import urlsplit
 
-    from .plan import _is_loopback
+    from .urls import is_loopback
 
-    return _is_loopback(urlsplit(url).hostname or "")
+    return is_loopback(urlsplit(url).hostname or "")
 
 
 def _span(first: int, last: int, noun: str) -> str:

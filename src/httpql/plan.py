@@ -7,19 +7,19 @@ Every check happens here, so nothing is sent for a statement with any bad row.
 
 from __future__ import annotations
 
-import ipaddress
 import itertools
 import json
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from .bind import bind, load_json
-from .errors import DataError, InterfaceError, NotSupportedError, ProgrammingError
+from .errors import DataError, NotSupportedError, ProgrammingError
 from .manifest.model import Method, Paging, Provider, Registry, Resource, unknown
 from .sql import statements as st
+from .urls import check_base_url
 
 
 @dataclass(frozen=True)
@@ -425,59 +425,3 @@ def path_segment(value) -> str:
     if seg in (".", ".."):
         seg = seg.replace(".", "%2E")
     return seg
-
-
-_LOOPBACK_NAMES = {"localhost"}
-
-
-def check_base_url(url: str, provider: Provider) -> None:
-    """The one rule for base URLs (overrides, environment, manifests): https, or http on a
-    loopback host; no credentials, query or fragment. Messages never show a password."""
-    shown = re.sub(r"(//)[^/@]*@", r"\1****@", url)
-
-    def bad(why: str) -> InterfaceError:
-        return InterfaceError(f"base URL {shown!r} for provider {provider.id} {why}")
-
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        raise bad("contains a space or control character")
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError as e:  # e.g. an unclosed [ of an IPv6 address
-        raise bad(f"is not a valid URL ({e})") from None
-    if parts.scheme not in ("https", "http"):
-        raise bad("must be https:// (plain http:// is allowed only for loopback hosts: "
-                  "127.0.0.1, localhost, ::1)")
-    if not host:
-        raise bad("has no host name (write it like https://api.example.com/v4)")
-    try:
-        port = parts.port
-    except ValueError:
-        port = 0
-    if port == 0 and parts.netloc.rpartition("]")[2].count(":"):
-        raise bad("has a bad port: give a number from 1 to 65535 after the ':'")
-    try:
-        _is_loopback(host) or host.encode("idna")
-    except UnicodeError:
-        raise bad(f"has an invalid host name {host!r} (an empty or over-long part between dots)"
-                  ) from None
-    if "@" in parts.netloc:
-        raise bad("must not hold a user name or password: the token comes from the provider's "
-                  "credentials")
-    if parts.query or parts.fragment or url.endswith(("?", "#")):
-        raise bad("must not have a query (?) or fragment (#): method paths are appended to it")
-    if parts.scheme == "https" and host:
-        return
-    if parts.scheme == "http" and host and _is_loopback(host):
-        return
-    raise bad("must be https:// (plain http:// is allowed only for loopback hosts: 127.0.0.1, "
-              "localhost, ::1)")
-
-
-def _is_loopback(host: str) -> bool:
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

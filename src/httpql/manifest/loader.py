@@ -185,7 +185,7 @@ def _provider(path: Path, doc: dict, problems: list[str]) -> Provider | None:
 
 
 def _check_base_url(c: Checker, url: str, prov: Provider) -> None:
-    from ..plan import check_base_url  # the planner's rule (imported here: plan imports manifest)
+    from ..urls import check_base_url
 
     try:
         check_base_url(url.rstrip("/") if not url.endswith("//") else url, prov)
