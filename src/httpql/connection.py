@@ -292,9 +292,9 @@ class Connection:
 
     def _answer(self, stmt: st.Statement, plan: Plan | None) -> Result:
         if isinstance(stmt, st.Explain):
-            rows = [{"method": r.method, "url": r.url, "headers": r.headers(),
-                     "body": r.body if r.has_body else None}
-                    for r in (plan.requests if plan is not None else ())]
+            from .output import request_row
+
+            rows = [request_row(r) for r in (plan.requests if plan is not None else ())]
             return Result(stmt, ["method", "url", "headers", "body"], rows)
         if isinstance(stmt, st.Show):
             cols, rows = meta.show(self.registry, stmt)
@@ -303,7 +303,9 @@ class Connection:
             cols, rows = meta.describe(self.registry, stmt)
             return Result(stmt, cols, rows)
         if self.dry_run:
-            return Result(stmt, message="\n\n".join(r.describe() for r in plan.requests),
+            from .output import request_text
+
+            return Result(stmt, message="\n\n".join(request_text(r) for r in plan.requests),
                           requests=list(plan.requests), dry_run=True)
         if plan.select is not None:
             return self._select(plan)

@@ -100,6 +100,20 @@ def render(fmt: str, columns: list[str], rows: list[dict], *, max_width: int | N
     return table(columns, rows, max_width)
 
 
+def request_row(req) -> dict:
+    """A planned request as a row (EXPLAIN, --dry-run -o json): the token masked."""
+    return {"method": req.method, "url": req.url, "headers": req.headers(),
+            "body": req.body if req.has_body else None}
+
+
+def request_text(req) -> str:
+    """A planned request as --dry-run prints it: readable HTTP, the token masked."""
+    lines = [f"{req.method} {req.url}"] + [f"{k}: {v}" for k, v in req.headers().items()]
+    if req.has_body:
+        lines += ["", json.dumps(req.body, indent=2, ensure_ascii=False)]
+    return "\n".join(lines)
+
+
 def render_result(result, fmt: str, *, max_width: int | None = None, vertical: bool = False,
                   requests_as_rows: bool = True) -> str | None:
     """The data text of one statement's result, or None when it has only a status message (for
@@ -107,9 +121,8 @@ def render_result(result, fmt: str, *, max_width: int | None = None, vertical: b
     json/ndjson when ``requests_as_rows``, else as readable HTTP."""
     if result.dry_run:
         if requests_as_rows and fmt in ("json", "ndjson"):
-            rows = [{"method": r.method, "url": r.url, "headers": r.headers(),
-                     "body": r.body if r.has_body else None} for r in result.requests]
-            return render(fmt, ["method", "url", "headers", "body"], rows)
+            return render(fmt, ["method", "url", "headers", "body"],
+                          [request_row(r) for r in result.requests])
         return escape(result.message, keep_newlines=True) + "\n"
     if result.message is not None and not result.columns:
         return None

@@ -62,14 +62,6 @@ class Request:
         h.update(self.extra_headers)
         return h
 
-    def describe(self) -> str:
-        """The request as --dry-run prints it, with the token masked."""
-        lines = [f"{self.method} {self.url}"]
-        lines += [f"{k}: {v}" for k, v in self.headers().items()]
-        if self.has_body:
-            lines += ["", json.dumps(self.body, indent=2)]
-        return "\n".join(lines)
-
 
 @dataclass(frozen=True)
 class Plan:
