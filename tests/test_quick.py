@@ -132,3 +132,17 @@ def test_show_and_describe_commands_import_neither_sqlglot_nor_httpx():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []
+
+
+@pytest.mark.parametrize("sql", ["DESCRIBE `a;b`.c.d", 'DESCRIBE "a;b".c.d',
+                                 "SHOW METHODS IN a.b.c LIKE 'x;y'", "SHOW PROVIDERS /* a;b */"])
+def test_every_reader_of_sql_text_agrees_where_a_semicolon_is_quoted(sql):
+    """sqlglot, the lexer (shape masking, error positions) and the shell's statement end all
+    see the ';' inside the quotes or comment, not as the end of a statement."""
+    from httpql.cli.sqltext import is_complete
+    from httpql.sql.grammar import parse_text
+    from httpql.sql.lexer import segments
+
+    assert len(parse_text(sql)) == 1
+    assert not is_complete(sql) and is_complete(sql + ";")
+    assert all(";" not in s.text for s in segments(sql) if s.kind == "code")

@@ -9,16 +9,9 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-_LEX = re.compile(r"""
-    (?P<space>\s+)
-  | (?P<comment>--[^\n]*)
-  | (?P<block>/\*(?:(?!\*/).)*(?P<block_end>\*/)?)
-  | (?P<string>'(?:[^']|'')*(?P<sq_end>')?
-              |"(?:[^"]|"")*(?P<dq_end>")?
-              |`[^`]*(?P<bq_end>`)?)
-  | (?P<word>[@\w.]+)
-  | (?P<punct>.)
-""", re.VERBOSE | re.DOTALL)
+from ..sql.lexer import segments
+
+_WORD = re.compile(r"\s+|[@\w.]+|.", re.DOTALL)  # inside code: words and punctuation
 
 
 class Token(NamedTuple):
@@ -29,17 +22,20 @@ class Token(NamedTuple):
 
 
 def lex(text: str) -> list[Token]:
+    """Tokens for the shell, from the one lexer (``sql/lexer.py``): its strings, quoted names
+    and comments as they are, and code split into words and punctuation."""
     tokens = []
-    for m in _LEX.finditer(text):
-        if m.group("space") is not None:
-            continue
-        if m.group("block") is not None:
-            tokens.append(Token("block", m.group(), m.end(), m.group("block_end") is not None))
-        elif m.group("string") is not None:
-            closed = any(m.group(g) is not None for g in ("sq_end", "dq_end", "bq_end"))
-            tokens.append(Token("string", m.group(), m.end(), closed))
+    for seg in segments(text):
+        if seg.kind == "code":
+            for m in _WORD.finditer(seg.text):
+                word = m.group()
+                if not word.isspace():
+                    kind = "word" if len(word) > 1 or word[0] in "@_." or word.isalnum() \
+                        else "punct"
+                    tokens.append(Token(kind, word, seg.start + m.end()))
         else:
-            tokens.append(Token(m.lastgroup, m.group(), m.end()))
+            kind = "string" if seg.kind == "quoted" else seg.kind
+            tokens.append(Token(kind, seg.text, seg.end, seg.closed))
     return tokens
 
 

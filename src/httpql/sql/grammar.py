@@ -18,10 +18,9 @@ from sqlglot import exp
 from sqlglot.tokens import TokenType
 
 from ..errors import NotSupportedError, ParseError, ProgrammingError
-from . import shapes
 from . import statements as st
 from .dialect import DottedName, Exec, Show, StackQL
-from .parse import MAX_CACHED_CHARS, MAX_STATEMENT_CHARS
+from .lexer import MAX_CACHED_CHARS, MAX_STATEMENT_CHARS, segments
 
 _DIALECT = StackQL()
 # sqlglot warns on its logger when it falls back to a Command; httpql raises a clear error for
@@ -150,18 +149,16 @@ def _check_first_word(token, text: str) -> None:
 
 _MISSING = re.compile(r"Required keyword: '\w+' missing for <class '(?:[\w]+\.)*(\w+)'>")
 
-_OPENERS = {"'": "string", '"': "quoted name", "`": "quoted name", "/*": "comment"}
+_OPEN_KINDS = {"string": "string", "quoted": "quoted name", "block": "comment"}
 
 
 def _token_error(sql: str) -> ParseError:
-    # sqlglot's TokenError does not say where the bad token began; find the quote or comment
-    # that never closes with the same lexer the shape cache uses
+    # sqlglot's TokenError does not say where the bad token began: the lexer finds the string,
+    # quoted name or comment that never closes
     start, kind = len(sql), "string, quoted name or comment"
-    for m in shapes.LEXEME.finditer(sql):
-        lexeme = m.group()
-        opener = "/*" if lexeme == "/" and sql.startswith("/*", m.start()) else lexeme
-        if opener in _OPENERS:
-            start, kind = m.start(), _OPENERS[opener]
+    for seg in segments(sql):
+        if not seg.closed:
+            start, kind = seg.start, _OPEN_KINDS[seg.kind]
             break
     line, col = _line_col(sql, start)
     near = sql[start:start + 40].split("\n", 1)[0]

@@ -12,10 +12,9 @@ from __future__ import annotations
 from ..errors import Error, ProgrammingError
 from . import shapes
 from . import statements as st
+from .lexer import MAX_CACHED_CHARS, MAX_STATEMENT_CHARS  # noqa: F401 - MAX_STATEMENT_CHARS for callers
 from .quick import quick_parse
 
-MAX_STATEMENT_CHARS = 1_000_000  # a whole script
-MAX_CACHED_CHARS = 20_000  # longer scripts are parsed each time, not kept in memory
 MAX_SHAPES = 512
 
 # shape -> parsed template, or None for a shape whose fill does not match a real parse

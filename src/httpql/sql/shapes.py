@@ -11,28 +11,26 @@ from __future__ import annotations
 import dataclasses
 import re
 
-# comments and quoted names are kept whole (a quote inside them is not a literal)
-LEXEME = re.compile(r"""--[^\n]*|/\*.*?\*/|"(?:[^"]|"")*"|`[^`]*`|'(?:[^']|'')*'|[^-/"`']+|.""",
-                     re.DOTALL)
+from .lexer import strings
+
 _MARK = "\x01httpql"
 _SLOT = re.compile(r"\x01httpql(\d+)\x01")
 _SLOT_IN_TEXT = re.compile(r"'\x01httpql(\d+)\x01'")
 
 
 def mask(sql: str) -> tuple[str, tuple[str, ...]] | None:
-    """(shape, raw literals) or None when the text cannot be masked safely."""
+    """(shape, raw literals) or None when the text cannot be masked safely. Strings are found
+    by the lexer, so a quote inside a comment or a quoted name is never taken for one."""
     if "\x01" in sql:
         return None
-    parts, literals = [], []
-    for m in LEXEME.finditer(sql):
-        lexeme = m.group()
-        if lexeme.startswith("'"):
-            if len(lexeme) < 2 or not lexeme.endswith("'") or "\n" in lexeme:
-                return None  # unterminated, or would shift line numbers: parse the real text
-            parts.append(f"'{_MARK}{len(literals)}\x01'")
-            literals.append(lexeme)
-        else:
-            parts.append(lexeme)
+    parts, literals, pos = [], [], 0
+    for start, end, text, closed in strings(sql):
+        if not closed or "\n" in text:
+            return None  # unterminated, or would shift line numbers: parse the real text
+        parts += [sql[pos:start], f"'{_MARK}{len(literals)}\x01'"]
+        literals.append(text)
+        pos = end
+    parts.append(sql[pos:])
     return "".join(parts), tuple(literals)
 
 
