@@ -454,3 +454,20 @@ def test_a_loopback_base_url_keeps_no_client_side_budget(emulator, conn):
         limiter = real.limiter(Request("GET", "https://api.cloudflare.com/client/v4/x",
                                        resource="cloudflare.realtime_kit.apps"))
         assert (limiter.requests, limiter.seconds) == (1200, 300)
+
+
+def test_an_emulator_on_every_interface_warns_and_says_which_url_works(cli_env):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "httpql", "emulator", "--host", "0.0.0.0",
+                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=cli_env)
+    try:
+        proc.stdout.readline()
+        warning = proc.stderr.readline()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert warning.startswith("warning: listening on 0.0.0.0") and "demo token" in warning
+    assert "http://127.0.0.1:" in warning
