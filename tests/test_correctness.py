@@ -56,6 +56,21 @@ def test_success_false_is_an_api_error_in_both_envelopes(envelope):
                     outcome=f"ApiError: {e}")
 
 
+@pytest.mark.parametrize(("status", "noted"), [(201, False), (200, True), (204, True)])
+def test_any_2xx_is_a_success_and_one_the_manifest_does_not_declare_is_noted(status, noted):
+    # start_livestreaming_a_meeting declares 201; a 200 or 204 still means it was done, so it is
+    # never reported as a failure (that would invite a second start), but the trace says so
+    body = {"success": True, "data": {"id": "ls-1"}} if status != 204 else None
+    trace: list[str] = []
+    with hostile(lambda r: httpx.Response(status, json=body), http_log=trace.append) as conn:
+        rows = conn.execute(start("data.id"))
+    assert rows == [{"data.id": "ls-1" if body else None}]
+    [answer] = [line for line in trace if line.startswith("<")]
+    assert answer.startswith(f"< HTTP {status} in ")
+    assert ("not a status the manifest declares for start_livestreaming_a_meeting: 201"
+            in answer) is noted
+
+
 def test_success_false_keeps_the_rows_that_came_back_before_it():
     answers = iter([{"success": True, "data": {"id": "ls-1"}},
                     {"success": False, "errors": [{"code": 7, "message": "quota"}]}])
@@ -128,7 +143,8 @@ def test_an_echoed_token_never_reaches_cli_output(emulator, meeting_id, tmp_path
 
 # --- 3, 4, 13. templates -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("template", ["{{ app-id }}", "{{ x | lower }}", "{{x|lower}}", "{{ }}"])
+@pytest.mark.parametrize("template", ["{{ app-id }}", "{{ x | lower }}", "{{x|lower}}", "{{ }}",
+                                      "{{ x.y }}"])
 def test_a_template_httpql_cannot_fill_is_an_error_before_sending(emulator, conn, meeting_id,
                                                                   template):
     sql = insert_sql(meeting_id, name=template)
@@ -145,6 +161,8 @@ def test_a_template_httpql_cannot_fill_is_an_error_before_sending(emulator, conn
 def test_var_names_are_checked(httpql_cli, emulator, meeting_id):
     r = httpql_cli("exec", "--var", "app-id=x", insert_sql(meeting_id))
     assert r.code == 2 and "'app-id' cannot name a template" in r.stderr
+    r = httpql_cli("exec", "--var", "x.y=1", insert_sql(meeting_id))  # no name a template can use
+    assert r.code == 2 and "'x.y' cannot name a template" in r.stderr
     assert emulator.requests == []
 
 
@@ -424,3 +442,56 @@ def test_terminal_escapes_in_an_api_error_are_shown_escaped():
     with contextlib.redirect_stderr(err):
         report(info.value)  # what `httpql exec` prints
     assert "\x1b" not in err.getvalue() and "\\x1b[31mred" in err.getvalue()
+
+
+# --- header parameters go out from the async client too --------------------------------------------
+
+HEADER_PROVIDER = """\
+id: hdrprov
+base_url: https://api.example.invalid/v1
+auth: {type: bearer, credentials_env: HDRPROV_API_TOKEN}
+services:
+  svc: {title: Headers}
+"""
+HEADER_RESOURCE = """\
+name: things
+methods:
+  - name: make_thing
+    sql_verb: insert
+    http_method: POST
+    path: /things
+    required: [name, request_id]
+    parameters:
+      name: {in: body, type: string}
+      request_id: {in: header, type: string}
+"""
+
+
+def test_header_parameters_are_sent_by_the_sync_and_the_async_client(tmp_path):
+    import asyncio
+
+    from httpql.manifest.loader import default_paths
+
+    (tmp_path / "hdrprov" / "svc").mkdir(parents=True)
+    (tmp_path / "hdrprov" / "provider.yaml").write_text(HEADER_PROVIDER)
+    (tmp_path / "hdrprov" / "svc" / "things.yaml").write_text(HEADER_RESOURCE)
+    seen: list[httpx.Request] = []
+
+    def answer(request):
+        seen.append(request)
+        return httpx.Response(200, json={"ok": True})
+
+    options = dict(token=TOKEN, provider_paths=[default_paths()[0], tmp_path],
+                   transport=httpx.MockTransport(answer))
+    sql = "INSERT INTO hdrprov.svc.things (name, request_id) SELECT 'a', 'req-7'"
+    with httpql.connect(**options) as conn:
+        conn.execute(sql)
+
+    async def run_async():
+        options["transport"] = httpx.MockTransport(answer)  # an async transport of the same
+        async with await httpql.connect_async(**options) as conn:
+            await conn.execute(sql)
+
+    asyncio.run(run_async())
+    assert [(r.headers.get("request_id"), json.loads(r.content)) for r in seen] == [
+        ("req-7", {"name": "a"})] * 2

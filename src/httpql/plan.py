@@ -77,7 +77,6 @@ class Plan:
     rows_at: str | None = None  # JSONPath to the rows of a read (stackql's objectKey)
     read: bool = False  # SELECT: rows come from each response via rows_at
     columns: tuple[st.Column, ...] = ()
-    verb: str = ""
     method: Method | None = None  # the manifest method chosen (EXEC: named)
 
 
@@ -131,7 +130,7 @@ class Planner:
             values = dict(zip(stmt.columns, row))
             requests.append(self._request(res, method, values, stmt, where))
         self._check_fields(res, method, stmt.returning, stmt)
-        return Plan(stmt, tuple(requests), returning=stmt.returning, verb="INSERT", method=method)
+        return Plan(stmt, tuple(requests), returning=stmt.returning, method=method)
 
     def _exec(self, stmt: st.Exec) -> Plan:
         if len(stmt.target) != 4:
@@ -155,9 +154,8 @@ class Planner:
         request = self._request(res, method, values, stmt, "")
         # stackql's EXEC /*+ SHOWRESULTS */: the answer's rows, as a SELECT's would be
         if "SHOWRESULTS" in stmt.hints and stmt.returning is None:
-            return Plan(stmt, (request,), read=True, rows_at=method.rows_at, verb="EXEC",
-                        method=method)
-        return Plan(stmt, (request,), returning=stmt.returning, verb="EXEC", method=method)
+            return Plan(stmt, (request,), read=True, rows_at=method.rows_at, method=method)
+        return Plan(stmt, (request,), returning=stmt.returning, method=method)
 
     def _simple(self, stmt, verb: str, pairs, returning) -> Plan:
         res = self._resource(stmt)
@@ -166,9 +164,9 @@ class Planner:
         req = self._request(res, method, values, stmt, "")
         if verb == "select":
             return Plan(stmt, (req,), read=True, rows_at=method.rows_at,
-                        columns=stmt.columns, verb="SELECT", method=method)
+                        columns=stmt.columns, method=method)
         self._check_fields(res, method, returning, stmt)
-        return Plan(stmt, (req,), returning=returning, verb=verb.upper(), method=method)
+        return Plan(stmt, (req,), returning=returning, method=method)
 
     # --- helpers -------------------------------------------------------------------------------
 

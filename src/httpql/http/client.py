@@ -76,9 +76,17 @@ class _Base:
                       + (f" body {len(content)} bytes" if content else ""))
         return time.perf_counter()
 
-    def _log_end(self, started: float, resp: Response | None, e: BaseException | None) -> None:
+    def _log_end(self, req: Request, started: float, resp: Response | None,
+                 e: BaseException | None) -> None:
         if resp is not None:
-            self.http_log(f"< HTTP {resp.status} in {_ms(started)} ms, {resp.raw_size} bytes")
+            # Any 2xx is a success: refusing one the manifest does not list would report a
+            # done operation as failed and invite sending it again. The trace says so instead,
+            # for whoever keeps the manifest.
+            declared = "" if resp.status in req.success_status else (
+                f" (not a status the manifest declares for {req.operation}: "
+                f"{', '.join(map(str, req.success_status))})")
+            self.http_log(f"< HTTP {resp.status} in {_ms(started)} ms, {resp.raw_size} bytes"
+                          f"{declared}")
         elif isinstance(e, ApiError):
             self.http_log(f"< HTTP {e.status} in {_ms(started)} ms")
         elif isinstance(e, httpx.HTTPError):
@@ -200,9 +208,9 @@ class HttpClient(_Base):
         try:
             resp = self._exchange(req, auth, content, deadline)
         except BaseException as e:
-            self._log_end(started, None, e)
+            self._log_end(req, started, None, e)
             raise
-        self._log_end(started, resp, None)
+        self._log_end(req, started, resp, None)
         return resp
 
     def _exchange(self, req: Request, auth: BearerAuth | None, content: bytes | None,
@@ -251,16 +259,16 @@ class AsyncHttpClient(_Base):
         try:
             resp = await self._exchange(req, auth, content, deadline)
         except BaseException as e:
-            self._log_end(started, None, e)
+            self._log_end(req, started, None, e)
             raise
-        self._log_end(started, resp, None)
+        self._log_end(req, started, resp, None)
         return resp
 
     async def _exchange(self, req: Request, auth: BearerAuth | None, content: bytes | None,
                         deadline: float) -> Response:
         timeout = self._attempt_timeout(deadline)
         async with self._client.stream(req.method, req.url, content=content,
-                                       headers=_JSON_BODY if content is not None else None,
+                                       headers=_headers(req, content),
                                        auth=auth or httpx.USE_CLIENT_DEFAULT,
                                        timeout=timeout) as r:
             reader = self._reader(req, r, deadline)

@@ -27,12 +27,6 @@ class Pattern:
     def search(self, value: str) -> re.Match | None:
         return self.regex.search(value)
 
-    def match(self, value: str) -> re.Match | None:
-        return self.regex.match(value)
-
-    def fullmatch(self, value: str) -> re.Match | None:
-        return self.regex.fullmatch(value)
-
 
 @dataclass(frozen=True)
 class Param:
