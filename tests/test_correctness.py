@@ -495,3 +495,67 @@ def test_header_parameters_are_sent_by_the_sync_and_the_async_client(tmp_path):
     asyncio.run(run_async())
     assert [(r.headers.get("request_id"), json.loads(r.content)) for r in seen] == [
         ("req-7", {"name": "a"})] * 2
+
+
+# --- error envelopes are the provider's setting, not the client's code -----------------------------
+
+def _provider_with(tmp_path, errors_yaml: str):
+    (tmp_path / "hdrprov" / "svc").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "hdrprov" / "provider.yaml").write_text(HEADER_PROVIDER + errors_yaml)
+    (tmp_path / "hdrprov" / "svc" / "things.yaml").write_text(HEADER_RESOURCE)
+    from httpql.manifest.loader import default_paths
+
+    return [default_paths()[0], tmp_path]
+
+
+THING = "INSERT INTO hdrprov.svc.things (name, request_id) SELECT 'a', 'r' RETURNING ok"
+
+
+def test_a_second_provider_declares_its_own_error_envelope(tmp_path):
+    paths = _provider_with(tmp_path, "errors:\n  success_field: ok\n  fields: [problem]\n"
+                                     "  code_key: id\n  message_key: detail\n")
+    failed = {"ok": False, "problem": {"id": 9, "detail": "quota used up"}}
+    with httpql.connect(token=TOKEN, provider_paths=paths,
+                        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=failed))) as conn:
+        with pytest.raises(httpql.ApiError) as info:
+            conn.execute(THING)
+    e = info.value
+    assert (e.status, e.code, e.api_message) == (200, 9, "quota used up")
+    assert 'HTTP 200 with "ok": false: quota used up (code 9)' in str(e)
+    refused = {"problem": [{"id": 4, "detail": "no such thing"}, {"detail": "and another"}]}
+    with httpql.connect(token=TOKEN, provider_paths=paths,
+                        transport=httpx.MockTransport(lambda r: httpx.Response(404, json=refused))) as conn:
+        with pytest.raises(httpql.ApiError, match=r"HTTP 404: no such thing; and another \(code 4\)"):
+            conn.execute(THING)
+
+
+def test_without_a_success_field_a_2xx_is_a_success_whatever_its_body_says(tmp_path):
+    paths = _provider_with(tmp_path, "")  # no errors: setting: nothing in a 2xx body means failure
+    answer = {"success": False, "ok": "yes"}
+    with httpql.connect(token=TOKEN, provider_paths=paths,
+                        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=answer))) as conn:
+        assert conn.execute(THING) == [{"ok": "yes"}]
+
+
+@pytest.mark.parametrize(("errors_yaml", "words"), [
+    ("errors: [a]\n", "errors: must be a mapping"),
+    ("errors:\n  fields: []\n", "errors.fields: must be a non-empty list of field names"),
+    ("errors:\n  success: ok\n", "unknown key"),
+])
+def test_a_bad_errors_setting_is_a_manifest_error(tmp_path, errors_yaml, words):
+    paths = _provider_with(tmp_path, errors_yaml)
+    with pytest.raises(httpql.Error) as info:
+        with httpql.connect(token=TOKEN, provider_paths=paths) as conn:
+            conn.execute("SHOW PROVIDERS")
+    assert words in str(info.value)
+
+
+@pytest.mark.parametrize("sql", [  # found by tests/test_hostile.py's mutations
+    "INSERT INTO cloudflare.realtime_kit.livestreams (name, a\"ccount_id, app_id) "
+    "SELECT 'town-hall', '\"{\"height\"', 'demo-account', 'demo-app'",
+    "INSERT INTO cloudflare.realtime_kit.livestreams (name, a\"ccount_id, app_id) "
+    "SELECT '{\"'height\": 720}', 'demo-account', 'demo-app'",
+])
+def test_a_quote_inside_a_column_name_is_a_syntax_error_not_a_crash(sql):
+    with httpql.connect(token=TOKEN, dry_run=True) as conn, pytest.raises(httpql.ParseError):
+        conn.run(sql)

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from .bind import bind, load_json
 from .errors import DataError, InterfaceError, NotSupportedError, ProgrammingError
-from .manifest.model import Method, Provider, Registry, Resource, unknown
+from .manifest.model import ErrorShape, Method, Provider, Registry, Resource, unknown
 from .sql import statements as st
 
 
@@ -37,6 +37,7 @@ class Request:
     outcome_hint: str | None = None  # the manifest's text; {name} is filled from ``values``
     values: dict | None = field(default=None, compare=False, repr=False)
     extra_headers: tuple[tuple[str, str], ...] = ()  # the method's header parameters
+    errors: ErrorShape = ErrorShape()  # how the provider's answers say a request failed
 
     def hint(self) -> str | None:
         """How to check whether the operation happened, with this request's values filled in
@@ -239,7 +240,8 @@ class Planner:
             raise ProgrammingError(f"@@json gives a request body, but {method.name} takes none",
                                    statement=stmt.text)
         try:
-            body = load_json(body, "@@json", "an object like '{\"name\": \"town-hall\"}'")
+            body = load_json(body, "@@json", "a JSON object of body fields "
+                                             f"({', '.join(method.body_params)})")
         except DataError as e:
             raise DataError(e.message, statement=stmt.text) from None
         if not isinstance(body, dict):
@@ -292,7 +294,7 @@ class Planner:
                        permission_hint=provider.permission_hint, resource=res.id,
                        operation=method.name, success_status=method.success_status,
                        outcome_hint=method.outcome_hint, values=values,
-                       extra_headers=tuple(headers))
+                       extra_headers=tuple(headers), errors=provider.errors)
 
 
 def _fill(template: str | None, values: dict) -> str | None:

@@ -197,6 +197,17 @@ class Service:
     resources: Resources = field(default_factory=lambda: Resources())
 
 
+@dataclass(frozen=True)
+class ErrorShape:
+    """How a provider's JSON answers say a request failed (``errors:`` in provider.yaml), so the
+    HTTP client reads any provider's errors without knowing whose they are."""
+
+    success_field: str | None = None  # a 2xx answer whose body has this field false failed
+    fields: tuple[str, ...] = ("error", "errors", "message")  # where the error is, tried in order
+    code_key: str = "code"  # in an error object, its code ...
+    message_key: str = "message"  # ... and its message
+
+
 @dataclass
 class Provider:
     id: str
@@ -210,6 +221,7 @@ class Provider:
     services: dict[str, Service] = field(default_factory=dict)
     permission_hint: str | None = None  # what a token needs, for 401/403 and missing-token errors
     rate_limit: tuple[int, float] | None = None  # (requests, seconds) the API allows per token
+    errors: ErrorShape = field(default_factory=ErrorShape)
 
 
 class Registry:

@@ -61,9 +61,10 @@ def _parse(sql: str) -> tuple[st.Statement, ...]:
             trees = _DIALECT.parser().parse(chunk, sql)
         except sqlglot_errors.ParseError as e:
             raise _parse_error(e, text) from None
-        except (ValueError, TypeError, IndexError, KeyError, AttributeError,
-                RecursionError) as e:
-            # sqlglot can trip over very odd input; that is still a syntax error to the user
+        except (sqlglot_errors.TokenError, ValueError, TypeError, IndexError, KeyError,
+                AttributeError, RecursionError) as e:
+            # sqlglot can trip over very odd input (a TokenError here comes from re-reading a
+            # quoted name as a type); that is still a syntax error to the user
             raise ParseError(f"syntax error at line {chunk[0].line}: cannot parse this statement "
                              f"({type(e).__name__})", line=chunk[0].line, statement=text) from None
         for tree in trees:
