@@ -5,14 +5,14 @@ its own, in a tight loop, each statement with its own meeting id:
 
   parse    httpql.sql.parse.parse_script(sql)          (shape cache warm, as in a long script)
   plan     conn.planner.plan(stmt)                      (bind, type checks, URL building)
-  headers  req.headers(token) + req.content             (what HttpClient.send does first)
+  headers  req.headers() + req.content                  (the header dict and the body bytes)
   send     conn._client().send(req, token)              (retry wrapper + httpx stream + decode)
   execute  conn.execute(sql)                            (everything, as statements.py times it)
   httpx    httpx.Client.post(url) + status check        (the baseline of statements.py)
   stream   httpx.Client.stream(...) + iter_bytes        (httpx the way HttpClient uses it)
-  inline   parse -> plan -> send by hand, one statement at a time, each stage timed separately
-           (inline parse/plan/send): the same code as above, but run between network round
-           trips, where it is markedly slower than in a tight loop (colder CPU caches)
+  inline   parse -> plan -> send by hand, one statement at a time, each stage timed on its own
+           ("inline parse", "inline plan", "inline send"): the same code as above, run between
+           network round trips, where it is markedly slower than in a tight loop (colder caches)
 
 ``send``, ``execute``, ``httpx`` and ``stream`` go to the in-process emulator and stop a fresh
 livestream each time; the others do no I/O. Medians over rounds, in µs per statement.

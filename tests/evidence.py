@@ -11,12 +11,25 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EVIDENCE_FILE = ROOT / "build" / "reliability-evidence.json"
+
+# What changes from one run to the next without the behaviour changing: random ids (whole, or cut
+# short by a summary) and the emulator's free port. They are written as placeholders so the table
+# in docs/reliability.md is the same after every run and CI can compare it exactly.
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{1,4}[0-9a-f-]*", re.IGNORECASE)
+_LOOPBACK_PORT = re.compile(r"\b(127\.0\.0\.1|localhost):\d+")
+
+
+def stable(text: str) -> str:
+    """``text`` with run-to-run noise (uuids, loopback ports) replaced by placeholders."""
+    return _LOOPBACK_PORT.sub(r"\1:<port>", _UUID.sub("<uuid>", text))
+
 
 _lock = threading.Lock()
 _rows: dict[tuple[str, str], dict] = {}
@@ -30,7 +43,7 @@ def record(area: str, case: str, *, outcome: str, tried: int = 1, requests: int 
         "area": area,
         "case": case,
         "tried": tried,
-        "outcome": " ".join(str(outcome).split())[:240],
+        "outcome": stable(" ".join(str(outcome).split()))[:240],
         "requests": requests,
         "duplicated": duplicated,
         "lost": lost,

@@ -56,6 +56,21 @@ def test_success_false_is_an_api_error_in_both_envelopes(envelope):
                     outcome=f"ApiError: {e}")
 
 
+@pytest.mark.parametrize(("status", "noted"), [(201, False), (200, True), (204, True)])
+def test_any_2xx_is_a_success_and_one_the_manifest_does_not_declare_is_noted(status, noted):
+    # start_livestreaming_a_meeting declares 201; a 200 or 204 still means it was done, so it is
+    # never reported as a failure (that would invite a second start), but the trace says so
+    body = {"success": True, "data": {"id": "ls-1"}} if status != 204 else None
+    trace: list[str] = []
+    with hostile(lambda r: httpx.Response(status, json=body), http_log=trace.append) as conn:
+        rows = conn.execute(start("data.id"))
+    assert rows == [{"data.id": "ls-1" if body else None}]
+    [answer] = [line for line in trace if line.startswith("<")]
+    assert answer.startswith(f"< HTTP {status} in ")
+    assert ("not a status the manifest declares for start_livestreaming_a_meeting: 201"
+            in answer) is noted
+
+
 def test_success_false_keeps_the_rows_that_came_back_before_it():
     answers = iter([{"success": True, "data": {"id": "ls-1"}},
                     {"success": False, "errors": [{"code": 7, "message": "quota"}]}])
@@ -128,7 +143,8 @@ def test_an_echoed_token_never_reaches_cli_output(emulator, meeting_id, tmp_path
 
 # --- 3, 4, 13. templates -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("template", ["{{ app-id }}", "{{ x | lower }}", "{{x|lower}}", "{{ }}"])
+@pytest.mark.parametrize("template", ["{{ app-id }}", "{{ x | lower }}", "{{x|lower}}", "{{ }}",
+                                      "{{ x.y }}"])
 def test_a_template_httpql_cannot_fill_is_an_error_before_sending(emulator, conn, meeting_id,
                                                                   template):
     sql = insert_sql(meeting_id, name=template)
@@ -145,6 +161,8 @@ def test_a_template_httpql_cannot_fill_is_an_error_before_sending(emulator, conn
 def test_var_names_are_checked(httpql_cli, emulator, meeting_id):
     r = httpql_cli("exec", "--var", "app-id=x", insert_sql(meeting_id))
     assert r.code == 2 and "'app-id' cannot name a template" in r.stderr
+    r = httpql_cli("exec", "--var", "x.y=1", insert_sql(meeting_id))  # no name a template can use
+    assert r.code == 2 and "'x.y' cannot name a template" in r.stderr
     assert emulator.requests == []
 
 
@@ -471,3 +489,120 @@ def test_an_emulator_on_every_interface_warns_and_says_which_url_works(cli_env):
         proc.wait(timeout=10)
     assert warning.startswith("warning: listening on 0.0.0.0") and "demo token" in warning
     assert "http://127.0.0.1:" in warning
+
+
+# --- header parameters go out from the async client too --------------------------------------------
+
+HEADER_PROVIDER = """\
+id: hdrprov
+base_url: https://api.example.invalid/v1
+auth: {type: bearer, credentials_env: HDRPROV_API_TOKEN}
+services:
+  svc: {title: Headers}
+"""
+HEADER_RESOURCE = """\
+name: things
+methods:
+  - name: make_thing
+    sql_verb: insert
+    http_method: POST
+    path: /things
+    required: [name, request_id]
+    parameters:
+      name: {in: body, type: string}
+      request_id: {in: header, type: string}
+"""
+
+
+def test_header_parameters_are_sent_by_the_sync_and_the_async_client(tmp_path):
+    import asyncio
+
+    from httpql.manifest.loader import default_paths
+
+    (tmp_path / "hdrprov" / "svc").mkdir(parents=True)
+    (tmp_path / "hdrprov" / "provider.yaml").write_text(HEADER_PROVIDER)
+    (tmp_path / "hdrprov" / "svc" / "things.yaml").write_text(HEADER_RESOURCE)
+    seen: list[httpx.Request] = []
+
+    def answer(request):
+        seen.append(request)
+        return httpx.Response(200, json={"ok": True})
+
+    options = dict(token=TOKEN, provider_paths=[default_paths()[0], tmp_path],
+                   transport=httpx.MockTransport(answer))
+    sql = "INSERT INTO hdrprov.svc.things (name, request_id) SELECT 'a', 'req-7'"
+    with httpql.connect(**options) as conn:
+        conn.execute(sql)
+
+    async def run_async():
+        options["transport"] = httpx.MockTransport(answer)  # an async transport of the same
+        async with await httpql.connect_async(**options) as conn:
+            await conn.execute(sql)
+
+    asyncio.run(run_async())
+    assert [(r.headers.get("request_id"), json.loads(r.content)) for r in seen] == [
+        ("req-7", {"name": "a"})] * 2
+
+
+# --- error envelopes are the provider's setting, not the client's code -----------------------------
+
+def _provider_with(tmp_path, errors_yaml: str):
+    (tmp_path / "hdrprov" / "svc").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "hdrprov" / "provider.yaml").write_text(HEADER_PROVIDER + errors_yaml)
+    (tmp_path / "hdrprov" / "svc" / "things.yaml").write_text(HEADER_RESOURCE)
+    from httpql.manifest.loader import default_paths
+
+    return [default_paths()[0], tmp_path]
+
+
+THING = "INSERT INTO hdrprov.svc.things (name, request_id) SELECT 'a', 'r' RETURNING ok"
+
+
+def test_a_second_provider_declares_its_own_error_envelope(tmp_path):
+    paths = _provider_with(tmp_path, "errors:\n  success_field: ok\n  fields: [problem]\n"
+                                     "  code_key: id\n  message_key: detail\n")
+    failed = {"ok": False, "problem": {"id": 9, "detail": "quota used up"}}
+    with httpql.connect(token=TOKEN, provider_paths=paths,
+                        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=failed))) as conn:
+        with pytest.raises(httpql.ApiError) as info:
+            conn.execute(THING)
+    e = info.value
+    assert (e.status, e.code, e.api_message) == (200, 9, "quota used up")
+    assert 'HTTP 200 with "ok": false: quota used up (code 9)' in str(e)
+    refused = {"problem": [{"id": 4, "detail": "no such thing"}, {"detail": "and another"}]}
+    with httpql.connect(token=TOKEN, provider_paths=paths,
+                        transport=httpx.MockTransport(lambda r: httpx.Response(404, json=refused))) as conn:
+        with pytest.raises(httpql.ApiError, match=r"HTTP 404: no such thing; and another \(code 4\)"):
+            conn.execute(THING)
+
+
+def test_without_a_success_field_a_2xx_is_a_success_whatever_its_body_says(tmp_path):
+    paths = _provider_with(tmp_path, "")  # no errors: setting: nothing in a 2xx body means failure
+    answer = {"success": False, "ok": "yes"}
+    with httpql.connect(token=TOKEN, provider_paths=paths,
+                        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=answer))) as conn:
+        assert conn.execute(THING) == [{"ok": "yes"}]
+
+
+@pytest.mark.parametrize(("errors_yaml", "words"), [
+    ("errors: [a]\n", "errors: must be a mapping"),
+    ("errors:\n  fields: []\n", "errors.fields: must be a non-empty list of field names"),
+    ("errors:\n  success: ok\n", "unknown key"),
+])
+def test_a_bad_errors_setting_is_a_manifest_error(tmp_path, errors_yaml, words):
+    paths = _provider_with(tmp_path, errors_yaml)
+    with pytest.raises(httpql.Error) as info:
+        with httpql.connect(token=TOKEN, provider_paths=paths) as conn:
+            conn.execute("SHOW PROVIDERS")
+    assert words in str(info.value)
+
+
+@pytest.mark.parametrize("sql", [  # found by tests/test_hostile.py's mutations
+    "INSERT INTO cloudflare.realtime_kit.livestreams (name, a\"ccount_id, app_id) "
+    "SELECT 'town-hall', '\"{\"height\"', 'demo-account', 'demo-app'",
+    "INSERT INTO cloudflare.realtime_kit.livestreams (name, a\"ccount_id, app_id) "
+    "SELECT '{\"'height\": 720}', 'demo-account', 'demo-app'",
+])
+def test_a_quote_inside_a_column_name_is_a_syntax_error_not_a_crash(sql):
+    with httpql.connect(token=TOKEN, dry_run=True) as conn, pytest.raises(httpql.ParseError):
+        conn.run(sql)

@@ -48,3 +48,12 @@ def test_errors_are_httpql_errors():
         query("SELECT nosuch(id) FROM p.s.r")
     with pytest.raises(NotSupportedError, match="JOIN"):
         query("SELECT * FROM p.s.r JOIN p.s.q ON 1 = 1")
+
+
+def test_unnest_over_no_rows_still_knows_its_columns():
+    d = StackQL()
+    sql = "SELECT l.status, COUNT(*) AS n FROM p.s.r, UNNEST(data) AS l GROUP BY l.status"
+    tree = d.parser().parse(d.tokenize(sql), sql)[0]
+    assert localsql.run(tree, [], declared=("data",)) == (["status", "n"], [])
+    star = d.parser().parse(d.tokenize("SELECT l.* FROM p.s.r, UNNEST(data) AS l"), "")[0]
+    assert localsql.run(star, [{"data": [{"a": 1}]}]) == (["a"], [{"a": 1}])

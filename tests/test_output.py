@@ -80,3 +80,92 @@ def test_a_table_too_narrow_to_fit_keeps_some_of_every_column():
     cols = [f"c{i}" for i in range(30)]
     line = render("table", cols, [{c: "value" * 3 for c in cols}], max_width=40).splitlines()[3]
     assert line.count(f"valu{MARK}") == 30
+
+
+# --- each format on plain rows, and the pieces behind the table -----------------------------------
+
+PLAIN = [{"id": 1, "ok": True, "gone": None, "cfg": {"h": 720}}, {"id": 2, "ok": False}]
+PLAIN_COLUMNS = ["id", "ok", "gone", "cfg"]
+
+
+def test_each_format_renders_plain_rows_as_documented():
+    assert json.loads(render("json", PLAIN_COLUMNS, PLAIN)) == [
+        {"id": 1, "ok": True, "gone": None, "cfg": {"h": 720}},
+        {"id": 2, "ok": False, "gone": None, "cfg": None}]  # every row has every column
+    assert render("ndjson", PLAIN_COLUMNS, PLAIN).splitlines()[1] == \
+        '{"id": 2, "ok": false, "gone": null, "cfg": null}'
+    assert render("csv", PLAIN_COLUMNS, PLAIN) == 'id,ok,gone,cfg\n1,true,,"{""h"":720}"\n2,false,,\n'
+    assert render("text", PLAIN_COLUMNS, PLAIN) == \
+        'id\tok\tgone\tcfg\n1\ttrue\tnull\t{"h":720}\n2\tfalse\tnull\tnull\n'
+    assert render("table", PLAIN_COLUMNS, PLAIN) == (
+        "|----|-------|------|-----------|\n"
+        "| id |  ok   | gone |    cfg    |\n"
+        "|----|-------|------|-----------|\n"
+        '| 1  | true  | null | {"h":720} |\n'
+        "| 2  | false | null | null      |\n"
+        "|----|-------|------|-----------|\n")
+
+
+def test_vertical_is_one_field_per_line_per_record():
+    assert render("table", ["id", "ok"], PLAIN, vertical=True) == (
+        "-[ RECORD 1 ]---\nid | 1\nok | true\n-[ RECORD 2 ]---\nid | 2\nok | false\n")
+    assert render("table", ["id"], [], vertical=True) == ""
+
+
+def test_no_rows_still_gives_the_header():
+    assert render("json", ["id"], []) == "[]\n"
+    assert render("ndjson", ["id"], []) == ""
+    assert render("csv", ["id"], []) == "id\n"
+    assert render("table", ["id"], []).splitlines()[1] == "| id |"
+
+
+def test_fit_cuts_the_widest_columns_first_and_never_below_the_minimum():
+    from httpql.output import MIN_CELL, fit
+
+    assert fit([10, 20], 40) == [10, 20]  # it fits: unchanged
+    assert fit([10, 50, 40], 60) == [10, 25, 25]
+    assert fit([30, 30], 4) == [MIN_CELL, MIN_CELL]  # too narrow: left wider than the room
+    assert fit([2, 30], 9) == [2, 7]  # a narrow column keeps its own width
+
+
+def test_clip_pads_or_cuts_by_display_width():
+    from httpql.output import clip
+
+    assert clip("ab", 4) == "ab  " and clip("ab", 5, center=True) == " ab  "
+    assert clip("abcdef", 4) == f"abc{MARK}"
+    assert clip("日本語", 4) == f"日{MARK} "  # a wide character never half-shown
+
+
+class _Result:
+    """The attributes render_result reads from a connection's Result."""
+
+    def __init__(self, **kw):
+        self.dry_run, self.message, self.columns, self.rows, self.requests = (
+            kw.get("dry_run", False), kw.get("message"), kw.get("columns", []), kw.get("rows", []),
+            kw.get("requests", []))
+
+
+def test_a_status_message_alone_is_not_data():
+    from httpql.output import render_result
+
+    done = _Result(message="The operation was despatched successfully (HTTP 201)")
+    assert render_result(done, "json") is None
+    assert render_result(_Result(columns=["id"], rows=[{"id": 1}]), "csv") == "id\n1\n"
+
+
+def test_a_dry_run_renders_its_requests_with_the_token_masked():
+    from httpql.output import render_result
+    from httpql.plan import Request
+
+    req = Request("POST", "https://api.example.com/x", body={"name": "a"}, has_body=True,
+                  auth="bearer")
+    from httpql.output import request_text
+
+    dry = _Result(dry_run=True, requests=[req], message=request_text(req))
+    [obj] = json.loads(render_result(dry, "json"))
+    assert obj["method"] == "POST" and obj["body"] == {"name": "a"}
+    assert obj["headers"]["Authorization"] == "Bearer ****"
+    assert obj["headers"]["User-Agent"].startswith("httpql/")
+    text = render_result(dry, "table")
+    assert text.startswith("POST https://api.example.com/x\n") and "Bearer ****" in text
+    assert render_result(dry, "json", requests_as_rows=False) == text

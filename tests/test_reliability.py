@@ -88,7 +88,7 @@ def summary(rows, err) -> str:
         if isinstance(v, dict):
             keys = list(v)
             return "{" + ", ".join(keys[:2]) + (f", ... {len(keys)} keys" if len(keys) > 2 else "") + "}"
-        text = repr(v)
+        text = evidence.stable(repr(v))  # before cutting, so a random id becomes <uuid> whole
         return text if len(text) <= 24 else text[:21] + "..."
 
     return "row: " + ", ".join(f"{k}={short(v)}" for k, v in rows[0].items())

@@ -246,7 +246,16 @@ def load_json(value, where: str, expected: str):
 
 
 def _example(param: Param) -> str:
+    """A value of the object's own shape for error messages, made from its schema alone."""
     if param.type == "object" and param.properties:
-        sample = {k: (720 if p.type == "integer" else "...") for k, p in param.properties.items()}
+        sample = {k: _sample(p) for k, p in param.properties.items()}
         return "'" + json.dumps(sample) + "'"
     return "'{...}'" if param.type == "object" else "'[...]'"
+
+
+def _sample(param: Param):
+    if param.enum:
+        return param.enum[0]
+    if param.type in ("integer", "number"):
+        return param.minimum if param.minimum is not None else 1
+    return {"boolean": True, "object": {}, "array": []}.get(param.type, "...")

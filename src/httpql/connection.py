@@ -211,10 +211,6 @@ class Connection:
                 if on_error is not None:
                     on_error(e)
 
-    def run_statement(self, stmt: st.Statement) -> Result:
-        self._check_open()
-        return self._run(stmt, self._plan(stmt))
-
     def read_pandas(self, sql: str, params=None, *, variables=None):
         """The rows of the last statement of ``sql`` as a pandas DataFrame (httpql[pandas])."""
         from .dbapi import _pandas

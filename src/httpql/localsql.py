@@ -49,9 +49,9 @@ def run(query: exp.Select, rows: list[dict], slots: tuple | None = None,
                                     for f in fields] for r in rows])
         for alias, table, items in unnested:
             # only the element fields the query names become columns (all of them for a *)
-            wanted = (_fields([e for _, e in items]) if star else
-                      list(dict.fromkeys(f for a, f in used_of_alias
-                                         if a == alias and f != ROW_KEY)))
+            named = [f for a, f in used_of_alias if a == alias and f != ROW_KEY]
+            wanted = list(dict.fromkeys([*(_fields([e for _, e in items]) if star else ()),
+                                         *named]))
             kinds.update({f: _kind([e for _, e in items], f) for f in wanted})
             plain = not any(kinds.get(f) for f in wanted)  # nothing to encode: no _store call
             _table(db, table, [ROW_KEY, *wanted],
@@ -99,9 +99,11 @@ def _translated(query: exp.Select, slots, sent: frozenset, fields: list[str]) ->
         _drop_conditions(query, sent)
     unnest = _unnest(query, set(fields))
     query = rewrite(query, fields, {alias for alias, _, _ in unnest})
-    columns = list(query.find_all(exp.Column, exp.Star))
-    star = any(isinstance(n, exp.Star) for n in columns)
-    columns = [c for c in columns if isinstance(c, exp.Column)]
+    # a * in the select list reads every column (COUNT(*) reads none)
+    star = any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this,
+                                                                                   exp.Star))
+               for e in query.expressions)
+    columns = [c for c in query.find_all(exp.Column) if not isinstance(c.this, exp.Star)]
     # an unqualified name may be an element's field: keep every alias's field of that name
     used_of_alias = {(c.table, c.name) for c in columns if c.table}
     used_of_alias |= {(alias, c.name) for c in columns if not c.table for alias, _, _ in unnest}

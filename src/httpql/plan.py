@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 
 from .bind import bind, load_json
 from .errors import DataError, NotSupportedError, ProgrammingError
-from .manifest.model import Method, Paging, Provider, Registry, Resource, unknown
+from .manifest.model import ErrorShape, Method, Paging, Provider, Registry, Resource, unknown
 from .sql import statements as st
 from .urls import check_base_url
 
@@ -39,6 +39,7 @@ class Request:
     outcome_hint: str | None = None  # the manifest's text; {name} is filled from ``values``
     values: dict | None = field(default=None, compare=False, repr=False)
     extra_headers: tuple[tuple[str, str], ...] = ()  # the method's header parameters
+    errors: ErrorShape = ErrorShape()  # how the provider's answers say a request failed
 
     def hint(self) -> str | None:
         """How to check whether the operation happened, with this request's values filled in
@@ -71,7 +72,6 @@ class Plan:
     rows_at: str | None = None  # JSONPath to the rows of a read (stackql's objectKey)
     read: bool = False  # SELECT: rows come from each response via rows_at
     columns: tuple[st.Column, ...] = ()
-    verb: str = ""
     method: Method | None = None  # the manifest method chosen (EXEC: named)
     select: SelectPlan | None = None  # a SELECT: paging and the local query
 
@@ -180,7 +180,7 @@ class Planner:
             values = dict(zip(stmt.columns, row))
             requests.append(self._request(res, method, values, stmt, where))
         self._check_fields(res, method, stmt.returning, stmt)
-        return Plan(stmt, tuple(requests), returning=stmt.returning, verb="INSERT", method=method)
+        return Plan(stmt, tuple(requests), returning=stmt.returning, method=method)
 
     def _exec(self, stmt: st.Exec) -> Plan:
         if len(stmt.target) != 4:
@@ -204,9 +204,8 @@ class Planner:
         request = self._request(res, method, values, stmt, "")
         # stackql's EXEC /*+ SHOWRESULTS */: the answer's rows, as a SELECT's would be
         if "SHOWRESULTS" in stmt.hints and stmt.returning is None:
-            return Plan(stmt, (request,), read=True, rows_at=method.rows_at, verb="EXEC",
-                        method=method)
-        return Plan(stmt, (request,), returning=stmt.returning, verb="EXEC", method=method)
+            return Plan(stmt, (request,), read=True, rows_at=method.rows_at, method=method)
+        return Plan(stmt, (request,), returning=stmt.returning, method=method)
 
     def _select(self, stmt: st.Select) -> Plan:
         """The read method is chosen from the top-level ``name = value`` / ``name IN (...)``
@@ -239,7 +238,7 @@ class Planner:
         select = SelectPlan(query=stmt.query, slots=stmt.slots, sent=frozenset(sent),
                             paging=paging, next_page=next_page if paging else None,
                             types=row_types(method), early=_early_stop(stmt.query, sent))
-        return Plan(stmt, tuple(requests), rows_at=method.rows_at, verb="SELECT", method=method,
+        return Plan(stmt, tuple(requests), rows_at=method.rows_at, method=method,
                     select=select)
 
     def _no_reads(self, res: Resource) -> str:
@@ -264,9 +263,9 @@ class Planner:
         req = self._request(res, method, values, stmt, "")
         if verb == "select":
             return Plan(stmt, (req,), read=True, rows_at=method.rows_at,
-                        columns=stmt.columns, verb="SELECT", method=method)
+                        columns=stmt.columns, method=method)
         self._check_fields(res, method, returning, stmt)
-        return Plan(stmt, (req,), returning=returning, verb=verb.upper(), method=method)
+        return Plan(stmt, (req,), returning=returning, method=method)
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -339,7 +338,8 @@ class Planner:
             raise ProgrammingError(f"@@json gives a request body, but {method.name} takes none",
                                    statement=stmt.text)
         try:
-            body = load_json(body, "@@json", "an object like '{\"name\": \"town-hall\"}'")
+            body = load_json(body, "@@json", "a JSON object of body fields "
+                                             f"({', '.join(method.body_params)})")
         except DataError as e:
             raise DataError(e.message, statement=stmt.text) from None
         if not isinstance(body, dict):
@@ -392,7 +392,7 @@ class Planner:
                        permission_hint=provider.permission_hint, resource=res.id,
                        operation=method.name, success_status=method.success_status,
                        outcome_hint=method.outcome_hint, values=values,
-                       extra_headers=tuple(headers))
+                       extra_headers=tuple(headers), errors=provider.errors)
 
 
 def _fill(template: str | None, values: dict) -> str | None:

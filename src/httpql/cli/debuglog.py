@@ -36,10 +36,10 @@ class MaskCredentials(logging.Filter):
 
     def filter(self, record) -> bool:
         import os
-        import re
 
-        text = record.getMessage()
-        text = re.sub(r"(?i)(bearer\s+)[^\s'\",;)\]]+", r"\1****", text)
+        from ..http.secret import mask_credentials
+
+        text = mask_credentials(record.getMessage())
         for name in self.credential_vars:
             token = os.environ.get(name, "").strip()
             if token:

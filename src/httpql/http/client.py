@@ -76,9 +76,17 @@ class _Base:
                       + (f" body {len(content)} bytes" if content else ""))
         return time.perf_counter()
 
-    def _log_end(self, started: float, resp: Response | None, e: BaseException | None) -> None:
+    def _log_end(self, req: Request, started: float, resp: Response | None,
+                 e: BaseException | None) -> None:
         if resp is not None:
-            self.http_log(f"< HTTP {resp.status} in {_ms(started)} ms, {resp.raw_size} bytes")
+            # Any 2xx is a success: refusing one the manifest does not list would report a
+            # done operation as failed and invite sending it again. The trace says so instead,
+            # for whoever keeps the manifest.
+            declared = "" if resp.status in req.success_status else (
+                f" (not a status the manifest declares for {req.operation}: "
+                f"{', '.join(map(str, req.success_status))})")
+            self.http_log(f"< HTTP {resp.status} in {_ms(started)} ms, {resp.raw_size} bytes"
+                          f"{declared}")
         elif isinstance(e, ApiError):
             self.http_log(f"< HTTP {e.status} in {_ms(started)} ms")
         elif isinstance(e, httpx.HTTPError):
@@ -114,7 +122,8 @@ class _Base:
                 f"{req.operation}: the API answered HTTP {status} but the body is not JSON "
                 f"(content type {ctype}, starts {_snippet(raw)!r}); the operation may have "
                 "succeeded", )
-        if isinstance(body, dict) and body.get("success") is False:
+        success = req.errors.success_field
+        if success and isinstance(body, dict) and body.get(success) is False:
             # the envelope says the operation failed, whatever the status line says
             raise api_error(req, status, body, raw, headers)
         return Response(status=status, headers=headers, body=body, raw_size=len(raw))
@@ -200,9 +209,9 @@ class HttpClient(_Base):
         try:
             resp = self._exchange(req, auth, content, deadline)
         except BaseException as e:
-            self._log_end(started, None, e)
+            self._log_end(req, started, None, e)
             raise
-        self._log_end(started, resp, None)
+        self._log_end(req, started, resp, None)
         return resp
 
     def _exchange(self, req: Request, auth: BearerAuth | None, content: bytes | None,
@@ -251,16 +260,16 @@ class AsyncHttpClient(_Base):
         try:
             resp = await self._exchange(req, auth, content, deadline)
         except BaseException as e:
-            self._log_end(started, None, e)
+            self._log_end(req, started, None, e)
             raise
-        self._log_end(started, resp, None)
+        self._log_end(req, started, resp, None)
         return resp
 
     async def _exchange(self, req: Request, auth: BearerAuth | None, content: bytes | None,
                         deadline: float) -> Response:
         timeout = self._attempt_timeout(deadline)
         async with self._client.stream(req.method, req.url, content=content,
-                                       headers=_JSON_BODY if content is not None else None,
+                                       headers=_headers(req, content),
                                        auth=auth or httpx.USE_CLIENT_DEFAULT,
                                        timeout=timeout) as r:
             reader = self._reader(req, r, deadline)
@@ -308,36 +317,43 @@ def _over_cap(req: Request, status: int, how: str, cap: int) -> OperationalError
 
 
 def api_error(req: Request, status: int, body, raw: bytes, headers: dict) -> ApiError:
-    """One message for both error shapes: {"error": {...}} and {"errors": [{...}]}."""
-    code, message = None, None
-    if isinstance(body, dict):
-        err = body.get("error")
-        errs = body.get("errors")
-        if isinstance(err, dict):
-            code, message = err.get("code"), err.get("message")
-        elif isinstance(err, str):
-            message = err
-        elif isinstance(errs, list) and errs:
-            parts = [e for e in errs if isinstance(e, dict)]
-            if parts:
-                code = parts[0].get("code")
-                message = "; ".join(str(e.get("message", "")) for e in parts)
-        if message is None and isinstance(body.get("message"), str):
-            message = body["message"]
-    envelope = 200 <= status < 300  # a 2xx whose envelope says "success": false
+    """One message for whatever shape the provider's errors take (``req.errors``): the first of
+    its error fields that holds text, an object with a code and a message, or a list of them."""
+    shape = req.errors
+    code, message = _error_in(body, shape) if isinstance(body, dict) else (None, None)
+    envelope = 200 <= status < 300  # a 2xx whose envelope says it failed
     if message is None:
         ctype = headers.get("content-type", "")
         message = ("no error message" if envelope else
                    f"no error message (content type {ctype or 'unknown'}, body starts "
                    f"{_snippet(raw)!r})" if raw.strip() else "empty response body")
     code_txt = f" (code {code})" if code is not None and code != status else ""
-    said = f'HTTP {status} with "success": false' if envelope else f"HTTP {status}"
+    said = f'HTTP {status} with "{shape.success_field}": false' if envelope else f"HTTP {status}"
     text = f"{req.operation} failed: {said}: {message}{code_txt}"
     if status in (401, 403) and req.auth == "bearer":
         text += (f"; check the API token{' in $' + req.credentials_env if req.credentials_env else ''}"
                  f": it must be valid, unexpired and have {req.permission_hint or 'the permissions this API needs'}")
     return ApiError(text, status=status, code=code, api_message=str(message),
                     operation=req.operation, headers=headers)
+
+
+def _error_in(body: dict, shape) -> tuple[object, str | None]:
+    """(code, message) from the first of ``shape.fields`` that gives a message."""
+    code = None
+    for name in shape.fields:
+        found = body.get(name)
+        if isinstance(found, str):
+            return code, found
+        if isinstance(found, dict):
+            found = [found]
+        if isinstance(found, list):
+            parts = [e for e in found if isinstance(e, dict)]
+            if parts:
+                code = parts[0].get(shape.code_key) if code is None else code
+                messages = [str(e[shape.message_key]) for e in parts if shape.message_key in e]
+                if messages:
+                    return code, "; ".join(messages)
+    return code, None
 
 
 def _ms(started: float) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import httpx
 
 from ..errors import ApiError, OperationalError, OutcomeUnknownError
+from .secret import mask_credentials
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 GATEWAY_STATUSES = frozenset({502, 503, 504})
@@ -246,7 +247,4 @@ def _host(url: str) -> str:
 def _reason(e: Exception) -> str:
     # httpx and h11 messages can quote a header value; mask anything that looks like a credential
     text = (str(e) or type(e).__name__).splitlines()[0][:200]
-    return _CREDENTIAL.sub(r"\1****", text)
-
-
-_CREDENTIAL = re.compile(r"(?i)((?:bearer|basic|token)\s+)[^\s'\",;)]+")
+    return mask_credentials(text)

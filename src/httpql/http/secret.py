@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from ..errors import OperationalError
+
+# A credential after its scheme word, as in an Authorization header quoted by httpx, h11 or a log
+# line: the one pattern for masking text that never held the Secret itself.
+_CREDENTIAL = re.compile(r"(?i)((?:bearer|basic|token)\s+)[^\s'\",;)\]]+")
+
+
+def mask_credentials(text: str) -> str:
+    """``text`` with anything that looks like a credential after its scheme word masked."""
+    return _CREDENTIAL.sub(r"\1****", text)
 
 
 class Secret:

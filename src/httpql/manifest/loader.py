@@ -16,7 +16,16 @@ from pathlib import Path
 from ..errors import InterfaceError, ManifestError
 from .checks import Checker, ecma_pattern, shown
 from .index import Index
-from .model import DOTTED_PATH, Paging, Provider, Registry, Resource, Service, method_summary
+from .model import (
+    DOTTED_PATH,
+    ErrorShape,
+    Paging,
+    Provider,
+    Registry,
+    Resource,
+    Service,
+    method_summary,
+)
 
 __all__ = ["default_paths", "load_registry", "ecma_pattern"]
 
@@ -126,7 +135,7 @@ def _load_provider(path: Path, problems: list[str], index: Index | None) -> Prov
 def _provider(path: Path, doc: dict, problems: list[str]) -> Provider | None:
     c = Checker(path, problems)
     c.keys("", doc, {"id", "version", "title", "description", "base_url", "base_url_env", "auth",
-                     "services", "rate_limit", "paging"}, {"id", "base_url", "services"})
+                     "services", "rate_limit", "paging", "errors"}, {"id", "base_url", "services"})
     pid = c.str("id", doc.get("id"), required=True)
     c.name("id", pid, "provider")
     if pid and pid != path.parent.name:
@@ -165,6 +174,7 @@ def _provider(path: Path, doc: dict, problems: list[str]) -> Provider | None:
         _check_base_url(c, base_url, prov)
     prov.rate_limit = _rate_limit(c, doc.get("rate_limit"))
     prov.paging = _paging(c, doc.get("paging"))
+    prov.errors = _error_shape(c, doc.get("errors"))
     services = doc.get("services")
     if not isinstance(services, dict) or not services:
         c.bad("services", "must map each service name to its title and description")
@@ -220,6 +230,27 @@ def _paging(c: Checker, value) -> Paging | None:
     return Paging(page=c.str("paging.page", value.get("page"), required=True),
                   size=c.str("paging.size", value.get("size"), required=True), first=first,
                   items=value.get("items"), counters=tuple(counters))
+def _error_shape(c: Checker, value) -> ErrorShape:
+    """errors: {success_field: success, fields: [error, errors], code_key: code,
+    message_key: message}: where the API's JSON answers say a request failed."""
+    if value is None:
+        return ErrorShape()
+    if not isinstance(value, dict):
+        c.bad("errors", f"must be a mapping (success_field, fields, code_key, message_key), got "
+                        f"{shown(value)}")
+        return ErrorShape()
+    c.keys("errors", value, {"success_field", "fields", "code_key", "message_key"}, set())
+    default = ErrorShape()
+    fields = value.get("fields", list(default.fields))
+    if not isinstance(fields, list) or not fields or not all(isinstance(f, str) and f
+                                                             for f in fields):
+        c.bad("errors.fields", f"must be a non-empty list of field names, got {shown(fields)}")
+        fields = list(default.fields)
+    return ErrorShape(success_field=c.str("errors.success_field", value.get("success_field")) or None,
+                      fields=tuple(fields),
+                      code_key=c.str("errors.code_key", value.get("code_key")) or default.code_key,
+                      message_key=(c.str("errors.message_key", value.get("message_key"))
+                                   or default.message_key))
 
 
 def _rate_limit(c: Checker, value) -> tuple[int, float] | None:

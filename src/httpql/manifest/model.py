@@ -37,12 +37,6 @@ class Pattern:
     def search(self, value: str) -> re.Match | None:
         return self.regex.search(value)
 
-    def match(self, value: str) -> re.Match | None:
-        return self.regex.match(value)
-
-    def fullmatch(self, value: str) -> re.Match | None:
-        return self.regex.fullmatch(value)
-
 
 @dataclass(frozen=True)
 class Param:
@@ -226,6 +220,17 @@ class Paging:
     counters: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ErrorShape:
+    """How a provider's JSON answers say a request failed (``errors:`` in provider.yaml), so the
+    HTTP client reads any provider's errors without knowing whose they are."""
+
+    success_field: str | None = None  # a 2xx answer whose body has this field false failed
+    fields: tuple[str, ...] = ("error", "errors", "message")  # where the error is, tried in order
+    code_key: str = "code"  # in an error object, its code ...
+    message_key: str = "message"  # ... and its message
+
+
 @dataclass
 class Provider:
     id: str
@@ -240,6 +245,7 @@ class Provider:
     permission_hint: str | None = None  # what a token needs, for 401/403 and missing-token errors
     paging: Paging | None = None  # how list operations page (None: they don't)
     rate_limit: tuple[int, float] | None = None  # (requests, seconds) the API allows per token
+    errors: ErrorShape = field(default_factory=ErrorShape)
 
 
 class Registry:

@@ -60,9 +60,10 @@ def _parse(sql: str) -> tuple[st.Statement, ...]:
             trees = _DIALECT.parser().parse(chunk, sql)
         except sqlglot_errors.ParseError as e:
             raise _parse_error(e, text) from None
-        except (ValueError, TypeError, IndexError, KeyError, AttributeError,
-                RecursionError) as e:
-            # sqlglot can trip over very odd input; that is still a syntax error to the user
+        except (sqlglot_errors.TokenError, ValueError, TypeError, IndexError, KeyError,
+                AttributeError, RecursionError) as e:
+            # sqlglot can trip over very odd input (a TokenError here comes from re-reading a
+            # quoted name as a type); that is still a syntax error to the user
             raise ParseError(f"syntax error at line {chunk[0].line}: cannot parse this statement "
                              f"({type(e).__name__})", line=chunk[0].line, statement=text) from None
         for tree in trees:
@@ -269,16 +270,16 @@ def _translate(tree: exp.Expr, text: str, line: int) -> st.Statement:
         return _select(tree, kw)
     if isinstance(tree, exp.Delete):
         _only(tree, {"this", "where", "returning"}, "DELETE")
-        return st.Delete(target=_table_name(tree.this), where=_where(tree.args.get("where"), text),
+        return st.Delete(target=_table_name(tree.this), where=_where(tree.args.get("where")),
                          returning=_returning(tree.args.get("returning")), **kw)
     if isinstance(tree, exp.Update):
         replace = bool(tree.meta.get("replace"))
         _only(tree, {"this", "expressions", "where", "returning"}, "REPLACE" if replace else "UPDATE")
         sets = []
         for eq in tree.expressions:
-            sets.append((_column_name(eq.this, text), _value(eq.expression, text)))
+            sets.append((_column_name(eq.this), _value(eq.expression)))
         return (st.Replace if replace else st.Update)(target=_table_name(tree.this), assignments=tuple(sets),
-                         where=_where(tree.args.get("where"), text),
+                         where=_where(tree.args.get("where")),
                          returning=_returning(tree.args.get("returning")), **kw)
     if isinstance(tree, exp.Command):
         word = str(tree.this).upper()
@@ -308,14 +309,14 @@ def _table_name(node: exp.Expr) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def _column_name(node: exp.Expr, text: str) -> str:
+def _column_name(node: exp.Expr) -> str:
     if isinstance(node, exp.Column) and not node.table:
         return node.name
     raise _Located("expected a column name, got '{near}'",
                    node if isinstance(node, exp.Expr) else None)
 
 
-def _value(node: exp.Expr, text: str) -> st.Value:
+def _value(node: exp.Expr) -> st.Value:
     if isinstance(node, exp.Literal):
         if node.is_string:
             return node.this
@@ -333,9 +334,9 @@ def _value(node: exp.Expr, text: str) -> st.Value:
     if isinstance(node, exp.Null):
         return None
     if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
-        return -_value(node.this, text)
+        return -_value(node.this)
     if isinstance(node, exp.Paren):
-        return _value(node.this, text)
+        return _value(node.this)
     if isinstance(node, exp.Placeholder):
         return st.Placeholder(node.this if node.this else node.meta["index"])
     raise _Located("only literal values are accepted here (strings, numbers, TRUE, FALSE, NULL, "
@@ -347,7 +348,7 @@ def _exec(tree: Exec, kw: dict) -> st.Exec:
     body, has_body = None, False
     for p in tree.expressions:
         name = p.this.this
-        value = _value(p.expression, kw["text"])
+        value = _value(p.expression)
         if p.args.get("json"):
             if name.lower() != "json":
                 raise _Located(f"unknown parameter @@{name}: the only @@ parameter is @@json (a "
@@ -365,7 +366,6 @@ def _exec(tree: Exec, kw: dict) -> st.Exec:
 
 
 def _insert(tree: exp.Insert, kw: dict) -> st.Insert:
-    text = kw["text"]
     _only(tree, {"this", "expression", "returning"}, "INSERT")
     schema = tree.this
     if not isinstance(schema, exp.Schema) or not schema.expressions:
@@ -376,7 +376,7 @@ def _insert(tree: exp.Insert, kw: dict) -> st.Insert:
     if dupes:
         raise _Located(f"column {', '.join(dupes)} is listed twice", schema)
     nodes = _row_nodes(tree.expression)
-    rows = tuple(_row(node, text) for node in nodes)
+    rows = tuple(_row(node) for node in nodes)
     for i, row in enumerate(rows, 1):
         if len(row) != len(columns):
             raise _Located(f"row {i} has {len(row)} value(s) but {len(columns)} column(s) are "
@@ -415,10 +415,10 @@ def _row_nodes(source: exp.Expr | None) -> list[exp.Expr]:
     return out
 
 
-def _row(node: exp.Expr, text: str) -> tuple[st.Value, ...]:
+def _row(node: exp.Expr) -> tuple[st.Value, ...]:
     if isinstance(node, exp.Select):
-        return tuple(_value(_unalias(v), text) for v in node.expressions)
-    return tuple(_value(v, text) for v in node.expressions)  # a VALUES tuple
+        return tuple(_value(_unalias(v)) for v in node.expressions)
+    return tuple(_value(v) for v in node.expressions)  # a VALUES tuple
 
 
 _CLAUSES = {"limit": "LIMIT", "order": "ORDER BY", "conflict": "ON CONFLICT",
@@ -545,10 +545,10 @@ def _parameter_condition(cond: exp.Expr) -> tuple[str | None, tuple]:
     """(name, values) for ``name = literal`` or ``name IN (literal, ...)``, else (None, ())."""
     try:
         if isinstance(cond, exp.EQ) and isinstance(cond.this, exp.Column) and not cond.this.table:
-            return cond.this.name, (_value(cond.expression, ""),)
+            return cond.this.name, (_value(cond.expression),)
         if (isinstance(cond, exp.In) and isinstance(cond.this, exp.Column)
                 and not cond.this.table and cond.expressions and not cond.args.get("query")):
-            return cond.this.name, tuple(_value(v, "") for v in cond.expressions)
+            return cond.this.name, tuple(_value(v) for v in cond.expressions)
     except _Located:
         pass  # an expression, not a literal: local
     return None, ()
@@ -577,22 +577,22 @@ def _condition(node: exp.Expr) -> st.Condition:
     if isinstance(node, exp.Not):
         return ("not", _condition(node.this))
     if type(node) in _COMPARE:
-        return ("cmp", _COMPARE[type(node)], _column_name(node.this, ""), _value(node.expression, ""))
+        return ("cmp", _COMPARE[type(node)], _column_name(node.this), _value(node.expression))
     if isinstance(node, (exp.Like, exp.ILike)):
         pattern = node.expression
         if isinstance(pattern, exp.Column) and pattern.this.quoted:  # LIKE "x"
-            return ("like", _column_name(node.this, ""), pattern.name)
-        return ("like", _column_name(node.this, ""), _value(pattern, ""))
+            return ("like", _column_name(node.this), pattern.name)
+        return ("like", _column_name(node.this), _value(pattern))
     if isinstance(node, exp.In):
-        return ("in", _column_name(node.this, ""),
-                tuple(_value(v, "") for v in node.expressions))
+        return ("in", _column_name(node.this),
+                tuple(_value(v) for v in node.expressions))
     if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):
-        return ("null", _column_name(node.this, ""))
+        return ("null", _column_name(node.this))
     raise _Located("SHOW ... WHERE takes comparisons (=, !=, <, >), LIKE, IN and IS NULL on the "
                    "listing's columns, joined by AND, OR and NOT; got '{near}'", node)
 
 
-def _where(node: exp.Expr | None, text: str) -> tuple[tuple[str, st.Value], ...]:
+def _where(node: exp.Expr | None) -> tuple[tuple[str, st.Value], ...]:
     if node is None:
         return ()
     out: dict[str, st.Value] = {}
@@ -605,10 +605,10 @@ def _where(node: exp.Expr | None, text: str) -> tuple[tuple[str, st.Value], ...]
         elif isinstance(cond, exp.Paren):
             todo.append(cond.this)
         elif isinstance(cond, exp.EQ):
-            name = _column_name(cond.this, text)
+            name = _column_name(cond.this)
             if name in out:
                 raise _Located(f"WHERE gives {name} twice", cond)
-            out[name] = _value(cond.expression, text)
+            out[name] = _value(cond.expression)
         else:
             raise _Located("WHERE takes parameter = value conditions joined by AND; got '{near}'",
                            cond)

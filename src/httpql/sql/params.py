@@ -14,10 +14,13 @@ from collections.abc import Mapping, Sequence
 from ..errors import ProgrammingError
 from .statements import Placeholder, Statement
 
-# stackql's {{ name }} templates; ANY_TEMPLATE also finds the ones httpql cannot fill
-TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
+# The one definition of a template name (letters, digits and _), for --var, --vars-file and the
+# templates themselves, so what the CLI accepts is exactly what a statement can use.
+NAME = re.compile(r"[A-Za-z_]\w*")
+# stackql's {{ name }} templates; ANY_TEMPLATE also finds the ones httpql cannot fill, so they
+# are refused by name rather than sent as text
+TEMPLATE = re.compile(r"\{\{\s*(" + NAME.pattern + r")\s*\}\}")
 ANY_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
-NAME = re.compile(r"[A-Za-z_][\w.]*")
 
 
 def bind_statements(statements: list[Statement], params=None,

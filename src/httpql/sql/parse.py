@@ -9,7 +9,7 @@ through the sqlglot dialect (``grammar.py``).
 
 from __future__ import annotations
 
-from ..errors import Error, ProgrammingError
+from ..errors import Error
 from . import shapes
 from . import statements as st
 from .lexer import MAX_CACHED_CHARS, MAX_STATEMENT_CHARS  # noqa: F401 - MAX_STATEMENT_CHARS for callers
@@ -98,9 +98,3 @@ def _remember(cache: dict, key: str, value) -> None:
             pass
     cache[key] = value
 
-
-def parse_one(sql: str) -> st.Statement:
-    stmts = parse_script(sql)
-    if len(stmts) != 1:
-        raise ProgrammingError(f"expected one statement, got {len(stmts)}", statement=sql)
-    return stmts[0]

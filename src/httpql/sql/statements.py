@@ -111,10 +111,6 @@ class Replace(Update):
     """REPLACE ... SET ... WHERE: UPDATE's shape, answered by a replace (PUT) method."""
 
 
-VERB_OF = {Insert: "INSERT", Exec: "EXEC", Select: "SELECT", Delete: "DELETE", Update: "UPDATE",
-           Replace: "REPLACE"}
-
-
 @dataclass(frozen=True)
 class Placeholder:
     """A ``?`` (key: its 0-based position in the script) or ``:name`` (key: the name)."""
