@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from httpql.bind import MAX_JSON_DEPTH, MAX_VALUE_CHARS, bind, describe, load_json, python_value
+from httpql.bind import MAX_JSON_DEPTH, MAX_VALUE_CHARS, bind, load_json, python_value, shown
 from httpql.errors import DataError, ProgrammingError
 from httpql.manifest.model import Param, Pattern
 from httpql.sql.statements import Placeholder
@@ -202,8 +202,8 @@ def test_a_python_value_without_one_json_meaning_is_named():
 
 
 def test_describe_shows_type_and_a_short_value():
-    assert describe(None) == "null"
-    assert describe("x") == "string 'x'"
-    assert describe([1, 2]) == "array [1, 2]"
-    long = describe("y" * 100)  # cut to 40 characters of value
+    assert shown(None) == "null"
+    assert shown("x") == "string 'x'"
+    assert shown([1, 2]) == "array [1, 2]"
+    long = shown("y" * 100)  # cut to 40 characters of value
     assert long.startswith("string 'yyy") and long.endswith("...") and len(long) == len("string ") + 40

@@ -178,21 +178,21 @@ def test_a_value_filled_into_json_text_stays_a_string(emulator, conn):
         (req,) = dry.run(sql, variables={"n": "ok-name"})[0].requests
     assert req.body == {"name": "ok-name"}
     # the escaping itself, where a free-form string takes the value
-    from httpql.sql.params import bind_statements
+    from httpql.sql.params import fill_statements
     from httpql.sql.parse import parse_script
 
-    (stmt,) = bind_statements(parse_script(sql), variables={"n": evil})
+    (stmt,) = fill_statements(parse_script(sql), variables={"n": evil})
     assert json.loads(stmt.body_json) == {"name": evil}
     evidence.record("templates", "--var value with JSON syntax inside @@json text",
                     outcome="filled as one JSON string value; no key added", requests=0)
 
 
 def test_a_template_outside_a_json_string_gets_a_json_value():
-    from httpql.sql.params import bind_statements
+    from httpql.sql.params import fill_statements
     from httpql.sql.parse import parse_script
 
     sql = insert_sql(MEETING, video='{"height": {{ h }}, "width": {{ w }}}')
-    (stmt,) = bind_statements(parse_script(sql), variables={"h": 720, "w": '1280, "x": 1'})
+    (stmt,) = fill_statements(parse_script(sql), variables={"h": 720, "w": '1280, "x": 1'})
     assert json.loads(stmt.rows[0][1]) == {"height": 720, "width": '1280, "x": 1'}
 
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as hs
 
 from httpql.errors import Error
 from httpql.sql.dialect import StackQL
-from httpql.sql.grammar import parse_text
 from httpql.sql.parse import parse_script
 from httpql.sql.quick import quick_parse
+from httpql.sql.translate import parse_text
 
 
 def full(sql: str):
@@ -140,8 +140,8 @@ def test_every_reader_of_sql_text_agrees_where_a_semicolon_is_quoted(sql):
     """sqlglot, the lexer (shape masking, error positions) and the shell's statement end all
     see the ';' inside the quotes or comment, not as the end of a statement."""
     from httpql.cli.sqltext import is_complete
-    from httpql.sql.grammar import parse_text
     from httpql.sql.lexer import segments
+    from httpql.sql.translate import parse_text
 
     assert len(parse_text(sql)) == 1
     assert not is_complete(sql) and is_complete(sql + ";")

@@ -27,7 +27,7 @@ from .batch import (
 from .connection import Connection, Result, _batch_state, _columns, _where, hide_token
 from .dbapi import Cursor
 from .errors import Error, Interrupted, OutcomeUnknownError, ProgrammingError
-from .sql.params import bind_statements
+from .sql.params import fill_statements
 from .sql.parse import parse_script
 
 
@@ -95,7 +95,7 @@ class AsyncConnection:
             raise ProgrammingError(f"SQL must be a str, got {type(sql).__name__}")
         statements = parse_script(sql)
         if params is not None or variables is not None:
-            statements = bind_statements(statements, params, variables)
+            statements = fill_statements(statements, params, variables)
         plans = []
         for index, stmt in enumerate(statements, 1):
             try:

@@ -68,7 +68,7 @@ class _Work:
 def prepare(conn, statements: list[st.Statement], record, variables: Mapping | None,
             mapping_fills_templates: bool) -> list:
     """The plans of one record's run of the script; raises the record's first check error."""
-    from .sql.params import bind_statements
+    from .sql.params import fill_statements
 
     if isinstance(record, (str, bytes)) or not isinstance(record, (Mapping, list, tuple)):
         raise ProgrammingError(f"a record must be a mapping of names to values (for :name and "
@@ -76,7 +76,7 @@ def prepare(conn, statements: list[st.Statement], record, variables: Mapping | N
                                f"{type(record).__name__} {record!r:.40}")
     if mapping_fills_templates and isinstance(record, Mapping):
         variables = {**(variables or {}), **record}
-    bound = bind_statements(statements, record, variables)
+    bound = fill_statements(statements, record, variables)
     return [conn._plan_checked(stmt) for stmt in bound]
 
 

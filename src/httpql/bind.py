@@ -24,7 +24,7 @@ _JSON_TYPE = {bool: "boolean", int: "integer", float: "number", str: "string", d
               list: "array", type(None): "null"}
 
 
-def describe(value) -> str:
+def shown(value) -> str:
     """A value as errors show it: 'null', 'integer 5', "string 'x'"."""
     if value is None:
         return "null"
@@ -38,8 +38,8 @@ def describe(value) -> str:
 def bind(param: Param, value, where: str, top: bool = True):
     """The JSON value to send for ``param``; raises DataError naming ``where`` (e.g. a column)."""
     if isinstance(value, Placeholder):
-        shown = f"?{value.key + 1}" if isinstance(value.key, int) else f":{value.key}"
-        raise ProgrammingError(f"{where} is the placeholder {shown}, but no value was bound to it: "
+        mark = f"?{value.key + 1}" if isinstance(value.key, int) else f":{value.key}"
+        raise ProgrammingError(f"{where} is the placeholder {mark}, but no value was bound to it: "
                                "pass parameters (execute(sql, params)) or write a literal")
     if type(value) not in _SCALARS:  # containers, UUIDs, dates, Decimals, Enums
         value = python_value(value, where)
@@ -70,7 +70,7 @@ def bind(param: Param, value, where: str, top: bool = True):
         if isinstance(value, float) and value.is_integer() and not top:
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool):
-            raise DataError(f"{where} must be an integer, got {describe(value)}")
+            raise DataError(f"{where} must be an integer, got {shown(value)}")
         return _in_range(param, value, where)
     if kind == "number":
         if top and isinstance(value, str):
@@ -80,13 +80,13 @@ def bind(param: Param, value, where: str, top: bool = True):
                 pass
         if not isinstance(value, (int, float)) or isinstance(value, bool) or (
                 isinstance(value, float) and not math.isfinite(value)):
-            raise DataError(f"{where} must be a number, got {describe(value)}")
+            raise DataError(f"{where} must be a number, got {shown(value)}")
         return _in_range(param, value, where)
     if kind == "boolean":
         if top and isinstance(value, str) and value.lower() in ("true", "false"):
             value = value.lower() == "true"
         if not isinstance(value, bool):
-            raise DataError(f"{where} must be TRUE or FALSE, got {describe(value)}")
+            raise DataError(f"{where} must be TRUE or FALSE, got {shown(value)}")
         return value
     if kind in ("object", "array"):
         return _json(param, value, where)
@@ -127,7 +127,7 @@ def python_value(value, where: str):
 def _string(param: Param, value, where: str) -> str:
     if not isinstance(value, str):
         hint = f" (quote it: '{value}')" if isinstance(value, (int, float)) else ""
-        raise DataError(f"{where} must be a string, got {describe(value)}{hint}")
+        raise DataError(f"{where} must be a string, got {shown(value)}{hint}")
     if param.location == "path" and value == "":
         raise DataError(f"{where} cannot be empty")
     try:
@@ -161,7 +161,7 @@ def _json(param: Param, value, where: str):
     value = load_json(value, where, f"a JSON {param.type} like {_example(param)}")
     if not isinstance(value, want):
         raise DataError(f"{where} must be a JSON {param.type} like {_example(param)}, got "
-                        f"{describe(value)}")
+                        f"{shown(value)}")
     if want is dict:
         missing = [k for k in param.required if k not in value]
         if missing:

@@ -25,7 +25,7 @@ from .manifest import load_registry
 from .options import NAMES, OFF, Options
 from .plan import Plan, Planner, Request
 from .sql import statements as st
-from .sql.params import bind_statements
+from .sql.params import fill_statements
 from .sql.parse import parse_script
 
 
@@ -185,7 +185,7 @@ class Connection:
                                    f"{type(variables).__name__}")
         statements = parse_script(sql)
         if params is not None or variables is not None:
-            statements = bind_statements(statements, params, variables)
+            statements = fill_statements(statements, params, variables)
         plans: list[Plan | Error | None] = []
         for index, stmt in enumerate(statements, 1):
             try:

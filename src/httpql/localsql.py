@@ -209,7 +209,7 @@ def rewrite(query: exp.Select, fields: list[str], aliases: set[str] = frozenset(
 
 def _fill(query: exp.Select, slots: tuple) -> None:
     """Each string literal and placeholder of ``query``, in tree order, replaced by its bound
-    value as a literal (the grammar recorded them in the same order)."""
+    value as a literal (the translation recorded them in the same order)."""
     nodes = [n for n in query.walk(bfs=False)
              if isinstance(n, exp.Placeholder) or (isinstance(n, exp.Literal) and n.is_string)]
     for node, value in zip(nodes, slots):
@@ -229,7 +229,7 @@ def literal(value) -> exp.Expr:
 
 
 def _drop_conditions(query: exp.Select, names: frozenset[str]) -> None:
-    from .sql.grammar import conjuncts
+    from .sql.translate import conjuncts
 
     where = query.args.get("where")
     if where is None:

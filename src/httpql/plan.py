@@ -117,7 +117,7 @@ def _early_stop(query, sent) -> int | None:
         return None
     where = query.args.get("where")
     if where is not None:
-        from .sql.grammar import conjuncts
+        from .sql.translate import conjuncts
 
         local = [c for c in conjuncts(where.this)
                  if not (isinstance(c, (exp.EQ, exp.In)) and isinstance(c.this, exp.Column)

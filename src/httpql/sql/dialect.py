@@ -23,7 +23,7 @@ class Show(exp.Expression):
 
 class Exec(exp.Expression):
     # this: dotted name parts (list of Identifier); expressions: ExecParam nodes;
-    # returning: as INSERT's (hints such as /*+ SHOWRESULTS */ are read by grammar.py)
+    # returning: as INSERT's (hints such as /*+ SHOWRESULTS */ are read by translate.py)
     arg_types = {"this": True, "expressions": False, "returning": False}
 
 

@@ -2,7 +2,7 @@
 
 sqlglot tokenizes what it parses; everything httpql does with SQL text before or beside that —
 masking literals for the shape cache (``shapes.py``), pointing at an unterminated string
-(``grammar.py``), finding where a statement ends and what to complete in the shell
+(``translate.py``), finding where a statement ends and what to complete in the shell
 (``cli/sqltext.py``) — reads the text through ``segments`` here, so they can never disagree
 about whether a ';' or a quote is inside a string, a quoted name or a comment.
 """

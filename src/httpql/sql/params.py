@@ -23,7 +23,7 @@ TEMPLATE = re.compile(r"\{\{\s*(" + NAME.pattern + r")\s*\}\}")
 ANY_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
 
-def bind_statements(statements: list[Statement], params=None,
+def fill_statements(statements: list[Statement], params=None,
                     variables: Mapping[str, object] | None = None) -> list[Statement]:
     """Statements with placeholders filled from ``params`` (a sequence for ``?``, a mapping for
     ``:name``) and ``{{ name }}`` templates inside string literals filled from ``variables``."""

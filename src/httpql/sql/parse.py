@@ -4,7 +4,7 @@ Every statement of a script is parsed before any is run, so a syntax error late 
 nothing. Three routes, cheapest first: scripts of plain SHOW/DESCRIBE statements by regular
 expression (``quick.py``, no sqlglot import); statements whose shape (the text with its string
 literals masked) was parsed before, by filling the values in (``shapes.py``); everything else
-through the sqlglot dialect (``grammar.py``).
+through the sqlglot dialect (``translate.py``).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def parse_script(sql: str) -> list[st.Statement]:
         return quick
     masked = shapes.mask(sql) if len(sql) <= MAX_CACHED_CHARS else None
     if masked is None:
-        from .grammar import parse_text
+        from .translate import parse_text
 
         return list(parse_text(sql))
     shape, literals = masked
@@ -63,7 +63,7 @@ def parse_script(sql: str) -> list[st.Statement]:
             _remember(_SEEN_ONCE, shape, None)
     if template:
         return list(shapes.fill(template, literals))
-    from .grammar import parse_text  # sqlglot: only for a shape not learnt yet
+    from .translate import parse_text  # sqlglot: only for a shape not learnt yet
     # The real text's parse is what counts (its errors and values). A shape seen a second time
     # is parsed once more, masked, and kept only if filling it gives exactly the same statements;
     # a one-off script costs one parse.

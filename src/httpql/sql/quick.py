@@ -3,7 +3,7 @@
 These are what people type first and most often, and they are answered from the manifests alone;
 importing sqlglot would be most of their start-up time. Anything this parser is not certain of
 (comments, quoted names, keywords used as names, odd spacing) returns None, and the full parser
-in ``grammar.py`` decides, errors included. ``tests/test_quick.py`` checks that both parsers
+in ``translate.py`` decides, errors included. ``tests/test_quick.py`` checks that both parsers
 agree wherever this one answers.
 """
 
