@@ -189,3 +189,13 @@ def test_unnest_gives_one_row_per_livestream_with_its_fields_as_columns(emulator
                               f"WHERE {WHERE} LIMIT 1")
     assert everything[0]["name"] == "a" and "stream_key" in everything[0]
     assert not any(k.startswith("_httpql") for k in everything[0])
+
+
+def test_a_date_time_parameter_is_checked_before_sending(emulator, conn):
+    with pytest.raises(httpql.DataError, match="ISO 8601 date-time"):
+        conn.execute(f"SELECT data FROM {SVC}.kit_livestreams WHERE {WHERE} "
+                     "AND start_time = 'yesterday'")
+    assert emulator.requests == []
+    conn.execute(f"SELECT data FROM {SVC}.kit_livestreams WHERE {WHERE} "
+                 "AND start_time = '2026-11-30T12:00:00Z'")
+    assert "start_time=2026-11-30T12%3A00%3A00Z" in emulator.requests[-1].raw_path

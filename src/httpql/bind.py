@@ -138,6 +138,10 @@ def _string(param: Param, value, where: str) -> str:
     if param.max_length is not None and len(value) > param.max_length:
         raise DataError(f"{where} is {len(value)} characters long; at most {param.max_length} "
                         "are allowed")
+    if param.format in ("date-time", "date") and not _is_iso(value, param.format):
+        example = "'2026-11-30T12:00:00Z'" if param.format == "date-time" else "'2026-11-30'"
+        raise DataError(f"{where} must be an ISO 8601 {param.format} like {example}, got "
+                        f"{value!r}")
     if param.format == "uuid" and not _is_uuid(value):
         raise DataError(f"{where} must be a UUID like '123e4567-e89b-12d3-a456-426614174000', "
                         f"got {value!r}")
@@ -149,6 +153,20 @@ def _string(param: Param, value, where: str) -> str:
 
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _is_iso(value: str, fmt: str) -> bool:
+    import datetime
+
+    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value  # 3.10 wants +00:00
+    try:
+        if fmt == "date":
+            datetime.date.fromisoformat(value)
+        else:
+            datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return fmt == "date" or "T" in text.upper() or " " in text
 
 
 def _is_uuid(value: str) -> bool:

@@ -463,7 +463,7 @@ def _path(node: exp.Expr) -> tuple[str, ...] | None:
     return None
 
 
-def _columns(nodes, text: str, clause: str) -> tuple[st.Column, ...]:
+def _columns(nodes, clause: str) -> tuple[st.Column, ...]:
     cols = []
     for node in nodes:
         alias = node.alias if isinstance(node, exp.Alias) else None
@@ -483,7 +483,7 @@ def _returning(node: exp.Expr | None) -> tuple[st.Column, ...] | None:
     if node is None:
         return None
     _only(node, {"expressions"}, "RETURNING")
-    return _columns(node.expressions, "", "RETURNING")
+    return _columns(node.expressions, "RETURNING")
 
 
 def _select(tree: exp.Select, kw: dict) -> st.Select:
@@ -521,7 +521,7 @@ def _select(tree: exp.Select, kw: dict) -> st.Select:
     # and the local engine puts the filled values back into the tree
     slots = tuple(_slot(n) for n in _slot_nodes(tree))
     simple = [_path(_unalias(n)) for n in tree.expressions]
-    columns = (_columns(tree.expressions, kw["text"], "SELECT")
+    columns = (_columns(tree.expressions, "SELECT")
                if all(p is not None for p in simple) else ())
     return st.Select(target=_table_name(table), columns=columns, where=tuple(equal.items()),
                      where_in=tuple(among.items()), slots=slots, query=tree, **kw)
