@@ -253,13 +253,7 @@ class AsyncCursor(Cursor):
         self._check_open()
         self._rows, self._columns, self._pos, self.rowcount, self.result = None, [], 0, -1, None
         results = await self.connection.run(sql, parameters)
-        result = results[-1] if results else None
-        self.result = result
-        if result is not None and result.columns:
-            self._columns, self._rows = list(result.columns), list(result.rows)
-            self.rowcount = len(self._rows)
-        elif result is not None:
-            self.rowcount = len(result.statuses)
+        self._take(results[-1] if results else None)
         return self
 
     async def executemany(self, sql: str, seq_of_parameters, *, on_error: str | None = None,

@@ -40,13 +40,17 @@ class Cursor:
         result = None
         for result in self.connection.stream(sql, parameters):
             pass
+        self._take(result)
+        return self
+
+    def _take(self, result) -> None:
+        """Hold the last statement's Result: its rows if it made a result set, else its count."""
         self.result = result
         if result is not None and result.columns:
             self._columns, self._rows = list(result.columns), list(result.rows)
             self.rowcount = len(self._rows)
         elif result is not None:
             self.rowcount = len(result.statuses)
-        return self
 
     def executemany(self, sql: str, seq_of_parameters, *, on_error: str | None = None,
                     concurrency: int | None = None) -> None:

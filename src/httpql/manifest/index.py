@@ -18,6 +18,7 @@ import zlib
 from pathlib import Path
 
 from .. import __version__
+from ..cachefile import write_json
 
 CACHE_ENV = "HTTPQL_CACHE_DIR"
 FORMAT = 2  # raise when what makes a manifest valid changes, so old verdicts are not trusted
@@ -96,12 +97,8 @@ class Index:
     def keep_doc(self, file: Path, stat: os.stat_result, doc: dict) -> None:
         target = self._doc_path(file)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"file": str(file), "stamp": [stat.st_mtime_ns,
-                                                                     stat.st_size], "doc": doc}),
-                           encoding="utf-8")
-            os.replace(tmp, target)
+            write_json(target, {"file": str(file), "stamp": [stat.st_mtime_ns, stat.st_size],
+                                "doc": doc})
         except (OSError, TypeError, ValueError):
             pass
 
@@ -112,11 +109,7 @@ class Index:
         if not self.changed:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"format": FORMAT, "httpql": __version__,
-                                       "files": self.files}), encoding="utf-8")
-            os.replace(tmp, self.path)  # another process may write too: last one wins, whole
+            write_json(self.path, {"format": FORMAT, "httpql": __version__, "files": self.files})
             self.changed = False
         except (OSError, TypeError, ValueError):
             pass  # a read-only home (or a value JSON cannot hold): start-up just stays slower

@@ -16,6 +16,7 @@ import os
 from importlib.util import find_spec
 
 from .. import __version__
+from ..cachefile import write_json
 from . import statements as st
 
 FORMAT = 1
@@ -88,11 +89,7 @@ class ShapeStore:
         if not self.changed:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"stamp": self.stamp, "shapes": self.shapes}),
-                           encoding="utf-8")
-            os.replace(tmp, self.path)
+            write_json(self.path, {"stamp": self.stamp, "shapes": self.shapes})
             self.changed = False
         except (OSError, TypeError, ValueError):
             pass
