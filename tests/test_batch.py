@@ -335,3 +335,36 @@ def test_each_sigterm_stops_sending_keeps_what_was_answered_and_exits_143(cli_en
     assert [r["status"] for r in rows[:2]] == ["ok", "ok"]  # answered within the grace period
     assert {r["status"] for r in rows[2:]} <= {"not_sent"} and len(emulator.requests) == 2
     assert "interrupted: 2 ok" in err and "Traceback" not in err
+
+
+def test_async_executemany_checks_its_parameter_sets_like_the_sync_one(emulator):
+    import asyncio
+
+    async def go():
+        async with await httpql.connect_async(base_url=emulator.base_url,
+                                              token=emulator.token) as conn:
+            cur = conn.cursor()
+            with pytest.raises(httpql.ProgrammingError, match="sequence of parameter sets"):
+                await cur.executemany(START, 5)
+
+    asyncio.run(go())
+    assert emulator.requests == []
+
+
+def test_async_multi_row_failure_keeps_earlier_rows_with_their_columns(emulator):
+    import asyncio
+
+    m = _meetings(1)[0]
+    sql = (f"INSERT INTO cloudflare.realtime_kit.livestreams (meeting_id, account_id, app_id) "
+           f"VALUES ('{m}', '{ACCOUNT}', '{APP}'), ('{m}', '{ACCOUNT}', '{APP}') RETURNING success")
+
+    async def go():
+        async with await httpql.connect_async(base_url=emulator.base_url,
+                                              token=emulator.token) as conn:
+            with pytest.raises(httpql.ApiError) as info:
+                await conn.execute(sql)
+        return info.value
+
+    e = asyncio.run(go())
+    assert "row 2 of 2" in str(e) and "row 1 was sent and succeeded" in str(e)
+    assert e.partial.columns == ["success"] and e.partial.rows == [{"success": True}]

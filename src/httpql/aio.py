@@ -24,7 +24,7 @@ from .batch import (
     run_record_async,
     summarize,
 )
-from .connection import Connection, Result, _batch_state, _columns, _where, hide_token
+from .connection import Connection, Result, _where, finish, hide_token, request_failed
 from .dbapi import Cursor
 from .errors import Error, Interrupted, OutcomeUnknownError, ProgrammingError
 from .sql.params import fill_statements
@@ -118,26 +118,15 @@ class AsyncConnection:
     async def _send(self, plan) -> Result:
         client, conn = self._client(), self._conn
         result = Result(plan.statement)
-        total = len(plan.requests)
         for i, req in enumerate(plan.requests, 1):
             try:
                 response = await client.send(req, conn._token_for(req))
             except Error as e:
-                e.statement = plan.statement.text
-                if total > 1:
-                    e.prefix(f"row {i} of {total}: ")
-                    e.note(_batch_state(i, total, isinstance(e, OutcomeUnknownError)))
-                e.partial = result if i > 1 else None
+                request_failed(e, plan, result, i)
                 raise
             result.statuses.append(response.status)
             result.rows.extend(conn._rows_of(plan, req, response))
-        if plan.read or plan.returning is not None:
-            result.columns = _columns(plan.returning or plan.columns, result.rows)
-        else:
-            codes = ", ".join(str(s) for s in sorted(set(result.statuses)))
-            what = "The operation was" if total == 1 else f"{total} operations were"
-            result.message = f"{what} despatched successfully (HTTP {codes})"
-        return result
+        return finish(plan, result)
 
     def batch(self, sql: str, records: Iterable, *, variables=None, on_error: str | None = None,
               concurrency: int | None = None) -> AsyncBatch:
@@ -258,18 +247,8 @@ class AsyncCursor(Cursor):
 
     async def executemany(self, sql: str, seq_of_parameters, *, on_error: str | None = None,
                           concurrency: int | None = None) -> None:
-        self._check_open()
-        self._rows, self._columns, self._pos, self.rowcount, self.result = None, [], 0, -1, None
-        self.outcomes = []
-        conn = self.connection._conn
-        statements = conn._batch_statements(sql, None)
-        o = conn._call_options(on_error, concurrency)
-        prepared = []
-        for params in seq_of_parameters:
-            try:
-                prepared.append(prepare(conn, statements, params, None, False))
-            except Error as e:
-                prepared.append(e)
+        statements, o, prepared = self._prepare_many(self.connection._conn, sql,
+                                                     seq_of_parameters, on_error, concurrency)
         run = AsyncBatch(self.connection, statements, None, None, o.on_error, o.concurrency,
                          prepared=prepared, fills=False)
         run.stopped = o.on_error == "stop" and any(isinstance(p, Error) for p in prepared)

@@ -386,13 +386,7 @@ class Connection:
             except KeyboardInterrupt as k:  # Ctrl-C or SIGTERM while the request was in flight
                 interrupt = _interrupted(k, req, i, total)
             except Error as e:
-                e.statement = plan.statement.text
-                if total > 1:
-                    e.prefix(f"row {i} of {total}: ")
-                    e.note(_batch_state(i, total, isinstance(e, OutcomeUnknownError)))
-                if i > 1 and (plan.read or plan.returning is not None):
-                    result.columns = _columns(plan.returning or plan.columns, result.rows)
-                e.partial = result if i > 1 else None
+                request_failed(e, plan, result, i)
                 raise
             if interrupt is not None:
                 # raised outside the handler: the interrupted frames (httpx's, holding the
@@ -400,13 +394,32 @@ class Connection:
                 raise interrupt
             result.statuses.append(response.status)
             result.rows.extend(self._rows_of(plan, req, response))
-        if plan.read or plan.returning is not None:
-            result.columns = _columns(plan.returning or plan.columns, result.rows)
-        else:
-            codes = ", ".join(str(s) for s in sorted(set(result.statuses)))
-            what = ("The operation was" if total == 1 else f"{total} operations were")
-            result.message = f"{what} despatched successfully (HTTP {codes})"
-        return result
+        return finish(plan, result)
+
+
+def request_failed(e: Error, plan: Plan, result: Result, i: int) -> None:
+    """Row ``i`` of a statement's requests failed: say which row and what became of the
+    others, and keep the rows of those that succeeded as ``e.partial`` (sync and async)."""
+    total = len(plan.requests)
+    e.statement = plan.statement.text
+    if total > 1:
+        e.prefix(f"row {i} of {total}: ")
+        e.note(_batch_state(i, total, isinstance(e, OutcomeUnknownError)))
+    if i > 1 and (plan.read or plan.returning is not None):
+        result.columns = _columns(plan.returning or plan.columns, result.rows)
+    e.partial = result if i > 1 else None
+
+
+def finish(plan: Plan, result: Result) -> Result:
+    """The Result once every request answered: its columns, or the status message."""
+    if plan.read or plan.returning is not None:
+        result.columns = _columns(plan.returning or plan.columns, result.rows)
+    else:
+        total = len(plan.requests)
+        codes = ", ".join(str(s) for s in sorted(set(result.statuses)))
+        what = ("The operation was" if total == 1 else f"{total} operations were")
+        result.message = f"{what} despatched successfully (HTTP {codes})"
+    return result
 
 
 def _loopback_url(url: str) -> bool:

@@ -63,24 +63,11 @@ class Cursor:
         ``concurrency`` at a time. Afterwards fetchall() gives the RETURNING rows of every
         successful set in input order; if any set was not ok, BatchError is raised after the
         whole batch ran, carrying ``.outcomes``."""
-        from .batch import BatchRun, Outcome, batch_error, prepare
+        from .batch import BatchRun, Outcome, batch_error
 
-        self._check_open()
-        self._rows, self._columns, self._pos, self.rowcount, self.result = None, [], 0, -1, None
-        self.outcomes = []
         conn = self.connection
-        statements = conn._batch_statements(sql, None)
-        o = conn._call_options(on_error, concurrency)
-        if isinstance(seq_of_parameters, (str, bytes)) or not hasattr(seq_of_parameters,
-                                                                       "__iter__"):
-            raise ProgrammingError("executemany takes a sequence of parameter sets, got "
-                                   f"{type(seq_of_parameters).__name__}")
-        prepared = []
-        for params in seq_of_parameters:
-            try:
-                prepared.append(prepare(conn, statements, params, None, False))
-            except Error as e:
-                prepared.append(e)
+        statements, o, prepared = self._prepare_many(conn, sql, seq_of_parameters, on_error,
+                                                     concurrency)
         invalid = any(isinstance(p, Error) for p in prepared)
         run = BatchRun(conn, statements, None, on_error=o.on_error, concurrency=o.concurrency,
                        prepared=prepared, mapping_fills_templates=False)
@@ -124,6 +111,28 @@ class Cursor:
     @outcomes.setter
     def outcomes(self, value: list) -> None:
         self._outcomes = value
+
+    def _prepare_many(self, conn, sql: str, seq_of_parameters, on_error, concurrency):
+        """(statements, options, prepared) for executemany, sync or async: every parameter set
+        bound and checked before the first request, a bad one kept as its error."""
+        from .batch import prepare
+
+        self._check_open()
+        self._rows, self._columns, self._pos, self.rowcount, self.result = None, [], 0, -1, None
+        self.outcomes = []
+        statements = conn._batch_statements(sql, None)
+        o = conn._call_options(on_error, concurrency)
+        if isinstance(seq_of_parameters, (str, bytes)) or not hasattr(seq_of_parameters,
+                                                                       "__iter__"):
+            raise ProgrammingError("executemany takes a sequence of parameter sets, got "
+                                   f"{type(seq_of_parameters).__name__}")
+        prepared = []
+        for params in seq_of_parameters:
+            try:
+                prepared.append(prepare(conn, statements, params, None, False))
+            except Error as e:
+                prepared.append(e)
+        return statements, o, prepared
 
     def _check_open(self) -> None:
         if self.closed:
